@@ -1,0 +1,1 @@
+"""Hà Tĩnh union-welfare monitoring platform."""

@@ -133,9 +133,7 @@ CDCS_FIGURES: tuple[Field, ...] = (
     Field("to_chuc_tet_sum_vay", 'Tổ chức chương trình "Tết sum vầy"', 'Held "Tết sum vầy"', Kind.FLAG, "1/0"),
     Field("so_suat_qua_tet", "Số suất quà Tết", "Number of Tết gifts", Kind.COUNT, "suất"),
     Field("gia_tri_qua_tet", "Giá trị quà Tết", "Value of Tết gifts", Kind.MONEY, "đồng"),
-    Field(
-        "to_chuc_thang_cong_nhan", 'Tổ chức "Tháng Công nhân"', "Held Workers' Month", Kind.FLAG, "1/0"
-    ),
+    Field("to_chuc_thang_cong_nhan", 'Tổ chức "Tháng Công nhân"', "Held Workers' Month", Kind.FLAG, "1/0"),
     Field("so_cuoc_doi_thoai", "Số cuộc đối thoại tại nơi làm việc", "Workplace dialogues", Kind.COUNT, "cuộc"),
     Field(
         "so_doi_thoai_phuc_loi_cao_hon",
@@ -207,9 +205,7 @@ CAPTREN_FIGURES: tuple[Field, ...] = (
         "người",
     ),
     Field("to_chuc_tet_sum_vay", 'Đơn vị tổ chức "Tết sum vầy"', 'Held "Tết sum vầy"', Kind.FLAG, "1/0"),
-    Field(
-        "to_chuc_thang_cong_nhan", 'Đơn vị tổ chức "Tháng Công nhân"', "Held Workers' Month", Kind.FLAG, "1/0"
-    ),
+    Field("to_chuc_thang_cong_nhan", 'Đơn vị tổ chức "Tháng Công nhân"', "Held Workers' Month", Kind.FLAG, "1/0"),
     Field(
         "so_doi_thoai_chinh_quyen",
         "Số cuộc đối thoại với chính quyền, người sử dụng lao động",
@@ -277,14 +273,16 @@ SUPPORT_FIELDS: tuple[Field, ...] = (
     Field("nam_sinh", "Năm sinh", "Year of birth", Kind.INT),
     Field("gioi_tinh", "Giới tính", "Sex", Kind.CODE, code_list="gioi_tinh"),
     Field("nhom_hoan_canh", "Hoàn cảnh", "Situation", Kind.CODE, code_list="nhom_hoan_canh"),
-    Field(
-        "chuong_trinh", "Chương trình / hình thức hỗ trợ", "Programme", Kind.CODE, code_list="chuong_trinh"
-    ),
+    Field("chuong_trinh", "Chương trình / hình thức hỗ trợ", "Programme", Kind.CODE, code_list="chuong_trinh"),
     Field("ngay_ho_tro", "Ngày hỗ trợ", "Date of support", Kind.DATE),
     Field("so_tien", "Số tiền / giá trị", "Amount", Kind.MONEY, "đồng"),
     Field("nguon_kinh_phi", "Nguồn kinh phí", "Funding source", Kind.CODE, code_list="nguon_kinh_phi"),
     Field(
-        "doi_tuong_yeu_the", "Đối tượng yếu thế", "Vulnerable groups", Kind.CODES, code_list="doi_tuong_yeu_the"
+        "doi_tuong_yeu_the",
+        "Đối tượng yếu thế",
+        "Vulnerable groups",
+        Kind.CODES,
+        code_list="doi_tuong_yeu_the",
     ),
 )
 

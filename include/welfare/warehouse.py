@@ -95,9 +95,7 @@ class EmbeddedPostgres:
 
     def _run(self, exe: str, args: list[str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
         cmd = [str(_bin_dir() / exe), *args]
-        result = subprocess.run(
-            cmd, capture_output=True, text=True, timeout=timeout, user=self._run_as(), check=False
-        )
+        result = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, user=self._run_as(), check=False)
         if result.returncode != 0:
             raise WarehouseError(
                 f"{exe} failed ({result.returncode}): {result.stderr.strip() or result.stdout.strip()}\n"

@@ -1,0 +1,377 @@
+"""`welfare`: the command line of the union-welfare monitoring platform.
+
+Each subcommand does what the Airflow tasks do, so a data engineer can run any step by hand.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import sys
+import time
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from welfare.calendar import DEFAULT_CALENDAR
+from welfare.config import REFERENCE_DIR, get_settings
+
+console = Console()
+err = Console(stderr=True)
+log = logging.getLogger("welfare")
+
+app = typer.Typer(
+    name="welfare",
+    help=(
+        "Monitoring platform for the Hà Tĩnh Labour Federation's action programme 04/CTr-LĐLĐ.\n\n"
+        "Typical first steps: `welfare warehouse start`, `welfare registry load "
+        "include/welfare/reference/registry_ha_tinh.csv`, `welfare generate --year 2025 --out out/2025`. "
+        "`welfare demo` runs the whole cycle on generated data."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+warehouse_app = typer.Typer(
+    help=(
+        "Manage the warehouse. Without configuration it is an embedded PostgreSQL kept under the data folder "
+        "(WELFARE_DATA_DIR, default ./data); with WAREHOUSE_URL set, that Postgres is used and nothing is started."
+    ),
+    no_args_is_help=True,
+)
+registry_app = typer.Typer(help="The unit registry (danh mục đơn vị): check it and load it.", no_args_is_help=True)
+app.add_typer(warehouse_app, name="warehouse")
+app.add_typer(registry_app, name="registry")
+
+
+class Scale(StrEnum):
+    province = "province"
+    national = "national"
+
+
+class FormName(StrEnum):
+    CDCS = "CDCS"
+    CAPTREN = "CAPTREN"
+
+
+def fail(message: str, code: int = 1) -> None:
+    """Print an actionable error and exit non-zero."""
+    err.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(code)
+
+
+def progress_bar() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+        disable=not err.is_terminal and os.environ.get("WELFARE_PROGRESS") != "1",
+    )
+
+
+@app.callback()
+def main_options(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show debug logging.")] = False,
+) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(message)s",
+        handlers=[RichHandler(console=err, show_path=False, show_time=False)],
+        force=True,
+    )
+
+
+# --- warehouse ----------------------------------------------------------------------------------
+@warehouse_app.command("start")
+def warehouse_start() -> None:
+    """Start the embedded warehouse (created on first use); with WAREHOUSE_URL set, check that Postgres."""
+    from welfare.warehouse import WarehouseError, connect, embedded, redact, warehouse_url
+
+    settings = get_settings()
+    try:
+        if settings.warehouse_url:
+            with connect(settings.warehouse_url) as conn:
+                version = conn.execute("show server_version").fetchone()
+            console.print(
+                f"Using WAREHOUSE_URL {redact(settings.warehouse_url)} (PostgreSQL {version[0] if version else '?'}); nothing started."
+            )
+            return
+        server = embedded(settings)
+        started = time.monotonic()
+        url = warehouse_url(settings)
+        console.print(
+            f"Embedded warehouse running at [bold]{url}[/] (data in {server.pgdata}, "
+            f"{time.monotonic() - started:.1f}s)."
+        )
+    except WarehouseError as exc:
+        fail(str(exc))
+
+
+@warehouse_app.command("stop")
+def warehouse_stop() -> None:
+    """Stop the embedded warehouse (its data stays in the data folder)."""
+    from welfare.warehouse import WarehouseError, embedded
+
+    settings = get_settings()
+    if settings.warehouse_url:
+        fail("WAREHOUSE_URL is set: that server is not managed by this project, so there is nothing to stop.")
+    try:
+        embedded(settings).stop()
+    except WarehouseError as exc:
+        fail(str(exc))
+    console.print("Embedded warehouse stopped.")
+
+
+@warehouse_app.command("status")
+def warehouse_status() -> None:
+    """Say which warehouse is configured and whether it answers (exit 1 if it does not)."""
+    from welfare.warehouse import WarehouseError, connect, embedded, redact
+
+    settings = get_settings()
+    if settings.warehouse_url:
+        target = settings.warehouse_url
+        kind = "external (WAREHOUSE_URL)"
+    else:
+        server = embedded(settings)
+        if not server.is_running():
+            fail(f"the embedded warehouse in {server.root} is not running; start it with `welfare warehouse start`.")
+        target, kind = server.url(), f"embedded ({server.pgdata})"
+    try:
+        with connect(target) as conn:
+            row = conn.execute(
+                "select current_database(), pg_size_pretty(pg_database_size(current_database())), "
+                "(select count(*) from pg_namespace where nspname in ('registry', 'audit', 'raw', 'marts'))"
+            ).fetchone()
+    except WarehouseError as exc:
+        fail(str(exc))
+    assert row is not None
+    console.print(
+        f"Warehouse: {kind}\nURL: {redact(target)}\nDatabase: {row[0]} ({row[1]}), project schemas present: {row[2]}"
+    )
+
+
+@warehouse_app.command("url")
+def warehouse_url_cmd() -> None:
+    """Print the warehouse URL (libpq / SQLAlchemy form, e.g. `psql "$(welfare warehouse url)"`)."""
+    from welfare.warehouse import WarehouseError, warehouse_url
+
+    try:
+        typer.echo(warehouse_url(start=True))
+    except WarehouseError as exc:
+        fail(str(exc))
+
+
+@warehouse_app.command("psql", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def warehouse_psql(ctx: typer.Context) -> None:
+    """Open psql on the warehouse; extra arguments go to psql (e.g. `welfare warehouse psql -c 'select 1'`)."""
+    from welfare.warehouse import WarehouseError, _bin_dir, warehouse_url
+
+    try:
+        url = warehouse_url(start=True)
+    except WarehouseError as exc:
+        fail(str(exc))
+        return
+    psql = shutil.which("psql") or str(_bin_dir() / "psql")
+    sys.stdout.flush()
+    os.execv(psql, [psql, url, *ctx.args])  # noqa: S606 - replaces this process by design
+
+
+# --- registry -----------------------------------------------------------------------------------
+@registry_app.command("check")
+def registry_check(
+    file: Annotated[
+        Path, typer.Argument(help="Registry CSV (FORMS.md columns, ISO dates).", exists=True, dir_okay=False)
+    ],
+) -> None:
+    """Check a registry file without loading it: overlaps, unknown or inactive parents, cycles."""
+    from welfare.registry import RegistryError, read_registry
+
+    try:
+        registry = read_registry(file)
+    except RegistryError as exc:
+        fail(str(exc))
+        return
+    console.print(f"{file}: {len(registry.intervals)} rows, {len(registry.codes())} units, no problems.")
+
+
+@registry_app.command("load")
+def registry_load(
+    file: Annotated[Path, typer.Argument(help="Registry CSV (FORMS.md columns, ISO dates).", dir_okay=False)],
+) -> None:
+    """Check and load the unit registry into the warehouse, in one transaction.
+
+    The file is the whole registry: one row per unit and validity interval. Loading the same file
+    again changes nothing; a changed file becomes a new version and earlier versions stay queryable
+    in registry.unit_versions. Any problem (overlapping intervals, unknown or inactive parent,
+    cycle, bad date) is listed with its line, and nothing is loaded.
+    """
+    from welfare.registry import RegistryError, load_registry
+    from welfare.warehouse import WarehouseError, connect
+
+    if not file.exists():
+        fail(
+            f"{file} does not exist. The synthetic Hà Tĩnh registry ships as {REFERENCE_DIR / 'registry_ha_tinh.csv'}."
+        )
+    try:
+        with connect() as conn:
+            result = load_registry(conn, file)
+    except (RegistryError, WarehouseError) as exc:
+        fail(str(exc))
+        return
+    if result.already_loaded:
+        console.print(f"{file.name} is already the current registry (load {result.load_id}); nothing changed.")
+    else:
+        console.print(f"Loaded {file.name}: {result.rows} rows for {result.units} units as load {result.load_id}.")
+
+
+# --- generate -----------------------------------------------------------------------------------
+@app.command()
+def generate(
+    year: Annotated[int, typer.Option(help="Reporting year (2024–2030).")],
+    out: Annotated[Path, typer.Option(help="Output folder: submissions/, registry.csv and manifest.json go here.")],
+    scale: Annotated[
+        Scale,
+        typer.Option(
+            help="province: one file per unit, every file type and quirk; "
+            "national: ~130,000 reports as streamed bulk CSV."
+        ),
+    ] = Scale.province,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same bytes.")] = 1,
+    grassroots: Annotated[int, typer.Option(help="national only: number of grassroots reports.")] = 130_000,
+    support_rows: Annotated[int, typer.Option(help="national only: approximate number of support rows.")] = 2_000_000,
+) -> None:
+    """Generate a year of synthetic submissions with a truth manifest.
+
+    Then: `welfare registry load OUT/registry.csv` and `welfare ingest OUT/submissions`.
+    """
+    if not DEFAULT_CALENDAR.is_defined(year):
+        fail(
+            f"--year {year} is outside the programme's calendar ({DEFAULT_CALENDAR.first_year}–{DEFAULT_CALENDAR.last_year})."
+        )
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    with progress_bar() as bar:
+        task = bar.add_task("generating", total=None)
+
+        def report(done: int, total: int, what: str) -> None:
+            bar.update(task, completed=done, total=total, description=what)
+
+        if scale == Scale.province:
+            from welfare.generator.province import generate_province
+
+            manifest = generate_province(out, year, seed=seed, progress=report)
+        else:
+            from welfare.generator.national import generate_national
+
+            manifest = generate_national(
+                out, year, seed=seed, grassroots=grassroots, support_rows=support_rows, progress=report
+            )
+    files = manifest["files"]
+    assert isinstance(files, list)
+    table = Table(title=f"{scale.value} year {year} (seed {seed}) in {time.monotonic() - started:.1f}s")
+    table.add_column("file type")
+    table.add_column("files", justify="right")
+    table.add_column("expected rejected", justify="right")
+    by_type: dict[str, list[int]] = {}
+    for entry in files:
+        suffix = Path(str(entry["path"])).suffix or "?"
+        counts = by_type.setdefault(suffix, [0, 0])
+        counts[0] += 1
+        counts[1] += 0 if entry["expected_accepted"] else 1
+    for suffix, (n, rejected) in sorted(by_type.items()):
+        table.add_row(suffix, str(n), str(rejected))
+    console.print(table)
+    console.print(
+        f"Registry: {out / 'registry.csv'}\nSubmissions: {out / 'submissions'}\nTruth manifest: {out / 'manifest.json'}"
+    )
+
+
+# --- template -----------------------------------------------------------------------------------
+@app.command()
+def template(
+    form: Annotated[FormName, typer.Option(help="CDCS (grassroots) or CAPTREN (upper level).")],
+    unit: Annotated[str, typer.Option(help="Unit code (ma_don_vi) from the registry, e.g. CS00412 or CUM_TT.")],
+    year: Annotated[int, typer.Option(help="Reporting year.")],
+    out: Annotated[Path, typer.Option(help="Where to write the .xlsx template.")],
+    registry_file: Annotated[
+        Path | None,
+        typer.Option("--registry", help="Registry CSV to look the unit up in (default: the shipped Hà Tĩnh registry)."),
+    ] = None,
+) -> None:
+    """Write the official .xlsx template for one unit and year, identification pre-filled.
+
+    Drop-downs for flags and code lists, input cells unlocked and everything else protected.
+    """
+    from welfare.forms import Form
+    from welfare.registry import RegistryError, read_registry
+    from welfare.workbooks import write_template
+
+    if not DEFAULT_CALENDAR.is_defined(year):
+        fail(
+            f"--year {year} is outside the programme's calendar ({DEFAULT_CALENDAR.first_year}–{DEFAULT_CALENDAR.last_year})."
+        )
+    try:
+        registry = read_registry(registry_file or REFERENCE_DIR / "registry_ha_tinh.csv")
+    except RegistryError as exc:
+        fail(str(exc))
+        return
+    start, end = DEFAULT_CALENDAR.period(year)
+    history = registry.history(unit)
+    if not history:
+        fail(f"unit {unit} is not in the registry; check the code (e.g. `grep {unit} registry.csv`).")
+    level = "CDCS" if form == FormName.CDCS else "CAP_TREN"
+    in_period = [h for h in history if h.overlaps(start, end)]
+    if not in_period:
+        fail(f"unit {unit} is not active in the {year} reporting period ({start:%d/%m/%Y}–{end:%d/%m/%Y}).")
+    current = in_period[-1]
+    if current.cap != level:
+        fail(f"unit {unit} is a {current.cap} unit; use --form {'CDCS' if current.cap == 'CDCS' else 'CAPTREN'}.")
+    if out.suffix.lower() != ".xlsx":
+        fail("--out must end in .xlsx (the template is an Excel workbook).")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    info: dict[str, object] = {
+        "ma_don_vi": current.ma_don_vi,
+        "ten_don_vi": current.ten_don_vi,
+        "ma_cap_tren": current.ma_cap_tren if form == FormName.CDCS else None,
+        "nam_bao_cao": year,
+        "email": current.email,
+    }
+    write_template(out, Form(form.value), info)
+    console.print(f"Template for {current.ten_don_vi} ({unit}), {form.value} {year}: {out}")
+
+
+# --- demo ---------------------------------------------------------------------------------------
+@app.command()
+def demo(
+    year: Annotated[int, typer.Option(help="Reporting year to run.")] = 2025,
+    out: Annotated[Path, typer.Option(help="Folder for generated submissions, feedback and reports.")] = Path(
+        "out/demo"
+    ),
+    seed: Annotated[int, typer.Option(help="Random seed of the generated province.")] = 1,
+) -> None:
+    """Run the annual cycle on generated data: warehouse, registry, a year of submissions, summary."""
+    from welfare.demo import run_demo
+
+    try:
+        run_demo(year=year, out=out, seed=seed, console=console, progress=progress_bar)
+    except Exception as exc:
+        log.debug("demo failed", exc_info=True)
+        fail(f"the demo stopped: {exc}. Run again with -v for details.")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

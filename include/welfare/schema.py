@@ -5,6 +5,8 @@ from __future__ import annotations
 from importlib import resources
 from typing import TYPE_CHECKING
 
+from welfare.sql.raw import raw_ddl
+
 if TYPE_CHECKING:
     import psycopg
 
@@ -20,3 +22,4 @@ def ensure_schema(conn: psycopg.Connection) -> None:
         conn.execute("select pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
         for sql_file in files:
             conn.execute(sql_file.read_text(encoding="utf-8"))  # type: ignore[arg-type]
+        conn.execute(raw_ddl())  # type: ignore[arg-type]

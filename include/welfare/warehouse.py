@@ -37,9 +37,13 @@ class WarehouseError(RuntimeError):
 
 
 def _bin_dir() -> Path:
-    import pgserver
+    """The PostgreSQL binaries shipped in the pgserver wheel (found without importing it: its import is noisy)."""
+    import importlib.util
 
-    return Path(pgserver.__file__).parent / "pginstall" / "bin"
+    spec = importlib.util.find_spec("pgserver")
+    if spec is None or spec.origin is None:
+        raise WarehouseError("the pgserver package is not installed: run `make install` (or `uv sync`)")
+    return Path(spec.origin).parent / "pginstall" / "bin"
 
 
 def _port_is_free(port: int) -> bool:
@@ -57,6 +61,24 @@ def _pick_port() -> int:
         if _port_is_free(port):
             return port
     raise WarehouseError(f"no free TCP port between {DEFAULT_PORT} and {DEFAULT_PORT + 200} on 127.0.0.1")
+
+
+def _ensure_system_user(name: str) -> None:
+    import pwd
+
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        subprocess.run(["useradd", "--system", "--shell", "/usr/sbin/nologin", name], check=True, capture_output=True)
+
+
+def _open_prefixes(path: Path) -> None:
+    """Let the server's system user traverse every folder above `path` (g+rx, o+rx)."""
+    path.mkdir(parents=True, exist_ok=True)
+    for parent in path.resolve().parents:
+        mode = parent.stat().st_mode
+        if mode & 0o055 != 0o055:
+            parent.chmod(mode | 0o055)
 
 
 @dataclass
@@ -87,9 +109,7 @@ class EmbeddedPostgres:
     # -- process control ----------------------------------------------------------------
     def _run_as(self) -> str | None:
         if os.name == "posix" and os.geteuid() == 0:
-            from pgserver.utils import ensure_user_exists
-
-            ensure_user_exists(_SYSTEM_USER)
+            _ensure_system_user(_SYSTEM_USER)
             return _SYSTEM_USER
         return None
 
@@ -109,12 +129,14 @@ class EmbeddedPostgres:
             return
         import pwd
 
-        from pgserver.utils import ensure_folder_permissions, ensure_prefix_permissions
-
-        ensure_prefix_permissions(self.root)
-        ensure_prefix_permissions(_bin_dir())
-        ensure_folder_permissions(_bin_dir(), 0o055)
-        ensure_folder_permissions(_bin_dir().parent / "lib", 0o044)
+        _open_prefixes(self.root)
+        _open_prefixes(_bin_dir().parent.parent)
+        for folder in (_bin_dir().parent,):
+            for path in [folder, *folder.rglob("*")]:
+                mode = path.stat().st_mode
+                wanted = mode | 0o044 | (0o011 if path.is_dir() or mode & 0o100 else 0)
+                if wanted != mode:
+                    path.chmod(wanted)
         entry = pwd.getpwnam(user)
         for path in (self.root, self.pgdata):
             path.mkdir(parents=True, exist_ok=True)

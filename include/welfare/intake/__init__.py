@@ -1,0 +1,1 @@
+"""Intake: reading submitted workbooks and CSV files into typed values with cell references."""

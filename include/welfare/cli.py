@@ -12,7 +12,7 @@ import sys
 import time
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -294,6 +294,85 @@ def generate(
     console.print(
         f"Registry: {out / 'registry.csv'}\nSubmissions: {out / 'submissions'}\nTruth manifest: {out / 'manifest.json'}"
     )
+
+
+# --- ingest -------------------------------------------------------------------------------------
+def print_ingest_summary(summary: Any, limit: int = 25) -> None:
+    """The outcome table of an intake run (shared by `ingest` and `demo`)."""
+    counts = summary.counts()
+    table = Table(title=f"Intake batch {summary.batch_id}: {len(summary.files)} files")
+    for column in ("state", "files"):
+        table.add_column(column)
+    for state in ("accepted", "accepted_with_warnings", "rejected", "duplicate"):
+        table.add_row(state, str(counts.get(state, 0)))
+    console.print(table)
+    problems = [f for f in summary.files if f.state in ("rejected", "accepted_with_warnings")]
+    if problems:
+        detail = Table(title="Files with problems (first reason; full list in the feedback file)")
+        for column in ("file", "state", "reason"):
+            detail.add_column(column, overflow="fold")
+        for outcome in problems[:limit]:
+            first = next((r for r in outcome.reasons if r.get("severity") in ("error", "warning")), {})
+            where = f"[{first.get('cell')}] " if first.get("cell") else ""
+            detail.add_row(
+                outcome.path.name, outcome.state, f"{where}{first.get('rule', '')}: {first.get('message_en', '')}"
+            )
+        if len(problems) > limit:
+            detail.add_row("…", "", f"{len(problems) - limit} more")
+        console.print(detail)
+    rows = ", ".join(f"{n} {t}" for t, n in sorted(summary.raw_rows.items())) or "none"
+    seconds = ", ".join(f"{k} {v:.1f}s" for k, v in summary.seconds.items())
+    console.print(f"Raw rows loaded: {rows}. Time: {seconds}.")
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Submission files or folders (searched recursively).")],
+    received_at: Annotated[
+        str | None,
+        typer.Option(
+            help="Received time for every file, ISO 8601 (backfills and tests); default: each file's modification time."
+        ),
+    ] = None,
+) -> None:
+    """Register, check, parse, validate (Great Expectations) and load submissions as one batch.
+
+    Every file ends in exactly one state: accepted, accepted_with_warnings, rejected (with every
+    reason, cell by cell, in Vietnamese and English; feedback written beside the kept original) or
+    duplicate. A batch loads in one transaction: nothing is half-loaded. Exit 0 when every file
+    reached a state (a rejection is an outcome), non-zero only when the run could not proceed.
+    Needs WELFARE_PSEUDONYM_KEY (64 hex characters) to pseudonymise citizen IDs.
+    """
+    from datetime import datetime
+
+    from welfare.config import TIMEZONE
+    from welfare.intake.pipeline import IntakeError
+    from welfare.intake.pipeline import ingest as run_ingest
+    from welfare.intake.pseudonym import MissingKeyError
+    from welfare.warehouse import WarehouseError
+
+    when = None
+    if received_at:
+        try:
+            when = datetime.fromisoformat(received_at)
+        except ValueError:
+            fail(f"--received-at '{received_at}' is not ISO 8601 (e.g. 2025-11-04T09:30:00+07:00).")
+            return
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=TIMEZONE)
+    with progress_bar() as bar:
+        task = bar.add_task("intake", total=None)
+        try:
+            summary = run_ingest(
+                paths,
+                received_at=when,
+                run_id=f"cli-{int(time.time())}",
+                progress=lambda d, t, what: bar.update(task, completed=d, total=t, description=what),
+            )
+        except (IntakeError, MissingKeyError, WarehouseError) as exc:
+            fail(str(exc))
+            return
+    print_ingest_summary(summary)
 
 
 # --- template -----------------------------------------------------------------------------------

@@ -62,6 +62,8 @@ class ManifestFile:
     received_at: str
     expected_accepted: bool
     expected_rules: list[str] = field(default_factory=list)
+    # Rules the file breaks only when the unit's previous year is in the warehouse (year-over-year).
+    conditional_rules: list[str] = field(default_factory=list)
     expected_duplicate_of: str | None = None
     units: list[str] = field(default_factory=list)  # bulk files: every unit inside
     note: str = ""
@@ -77,6 +79,7 @@ class _Planned:
     rules: list[str]
     fmt: str
     note: str = ""
+    conditional: list[str] = field(default_factory=list)
 
 
 def _received(rng: random.Random, calendar: Calendar, year: int, form: str, late: bool) -> datetime:
@@ -189,10 +192,9 @@ def generate_province(
     for key in [k for k in candidates if k[1] not in used][: int(len(candidates) * SHARE_RESUBMIT)]:
         first = planned[key][0]
         second = _copy(first)
-        second.content.figures["dv_duoc_thong_tin"] = min(
-            int(str(second.content.figures["tong_doan_vien"])),
-            int(str(second.content.figures["dv_duoc_thong_tin"])) + 1,
-        )
+        figures = second.content.figures
+        benefited, total = int(str(figures["dv_huong_phuc_loi"])), int(str(figures["tong_doan_vien"]))
+        figures["dv_huong_phuc_loi"] = benefited + 1 if benefited < total else benefited - 1
         second.received_at = first.received_at + timedelta(days=rng.randint(1, 6))
         second.note = "resubmission with a corrected figure"
         planned[key].append(second)
@@ -230,6 +232,10 @@ def generate_province(
             # A broken copy sent first; the good version follows unless the rule only warns.
             broken = _copy(versions[0])
             broken.received_at -= timedelta(days=2)
+            broken.content.info["ngay_lap"] = min(
+                broken.content.info["ngay_lap"],
+                broken.received_at.date(),  # type: ignore[type-var]
+            )
             upper_cases[index].apply(broken.content, year)
             broken.accepted, broken.rules = not upper_cases[index].rejects, [upper_cases[index].rule]
             broken.note = upper_cases[index].description
@@ -324,7 +330,10 @@ def _apply_case(
     if case.rule == "ngay_lap.not_after_received":
         broken.content.info["ngay_lap"] = (broken.received_at + timedelta(days=20)).date()
     broken.accepted = not case.rejects
-    broken.rules = [case.rule]
+    if case.needs_previous_year:
+        broken.conditional = [case.rule]
+    else:
+        broken.rules = [case.rule]
     broken.note = case.description
     broken.fmt = "xlsx"
     if case.rejects and rng.random() < 0.5:
@@ -400,6 +409,7 @@ def _record(
         received_at=version.received_at.isoformat(),
         expected_accepted=version.accepted,
         expected_rules=version.rules,
+        conditional_rules=version.conditional,
         units=units or [],
         note=version.note,
     )

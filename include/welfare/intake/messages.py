@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from welfare.forms import CAPTREN_FIGURES, CDCS_FIGURES, INFO_FIELDS, SUPPORT_FIELDS, Field
 
-_FIELDS: dict[str, Field] = {f.code: f for f in (*INFO_FIELDS, *CDCS_FIGURES, *CAPTREN_FIGURES, *SUPPORT_FIELDS)}
+# Grassroots labels win where both forms share a code (the upper-level form says "(cấp mình)").
+_FIELDS: dict[str, Field] = {f.code: f for f in (*CAPTREN_FIGURES, *INFO_FIELDS, *CDCS_FIGURES, *SUPPORT_FIELDS)}
 
 
 @dataclass(frozen=True)

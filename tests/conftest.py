@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from welfare.config import REFERENCE_DIR
 
 SHIPPED_REGISTRY = REFERENCE_DIR / "registry_ha_tinh.csv"
@@ -30,7 +29,6 @@ def warehouse_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 def warehouse_url(warehouse_root: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A fresh database on the session's server; the environment points the platform at it."""
     import psycopg
-
     from welfare.warehouse import EmbeddedPostgres
 
     server = EmbeddedPostgres(warehouse_root / "warehouse")
@@ -55,3 +53,37 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("WELFARE_PROGRESS", "0")
+
+
+def new_database(warehouse_root: Path) -> str:
+    """Create an empty database on the session's server; returns its URL."""
+    import psycopg
+    from welfare.warehouse import EmbeddedPostgres
+
+    server = EmbeddedPostgres(warehouse_root / "warehouse")
+    name = f"t_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(server.url("postgres"), autocommit=True) as conn:
+        conn.execute(f'create database "{name}"')
+    return server.url(name)
+
+
+@pytest.fixture(scope="session")
+def pseudonym_key() -> Iterator[str]:
+    key = "5f" * 32
+    old = os.environ.get("WELFARE_PSEUDONYM_KEY")
+    os.environ["WELFARE_PSEUDONYM_KEY"] = key
+    yield key
+    if old is None:
+        os.environ.pop("WELFARE_PSEUDONYM_KEY", None)
+    else:
+        os.environ["WELFARE_PSEUDONYM_KEY"] = old
+
+
+@pytest.fixture(scope="session")
+def season_2025(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    """A generated province year 2025 (seed 7), shared by the tests that only read it."""
+    from welfare.generator.province import generate_province
+
+    out = tmp_path_factory.mktemp("season2025")
+    manifest = generate_province(out, 2025, seed=7)
+    return out, manifest

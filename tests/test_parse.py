@@ -748,10 +748,11 @@ def report_row(unit: str = "CS0001") -> list[object]:
     return [values[c] for c in REPORT_COLUMNS]
 
 
-@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "utf-16-be"])
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "utf-16-be", "utf-16-le"])
 def test_report_csv_in_accepted_encodings(tmp_path: Path, encoding: str) -> None:
     path = tmp_path / "cdcs_reports.csv"
-    if encoding == "utf-16-be":  # with its BOM, as some tools write it
+    # utf-16-be: with its BOM, as some tools write it; utf-16-le: no BOM at all (recognised by its zero bytes)
+    if encoding == "utf-16-be":
         text = "\ufeff" + write_csv(tmp_path / "tmp.csv", REPORT_COLUMNS, [report_row()]).read_text("utf-8")
         path.write_bytes(text.encode("utf-16-be"))
     else:
@@ -907,3 +908,24 @@ def test_round_trip_with_project_writer(tmp_path: Path) -> None:
                 assert got.figures[code] in allowed, (code, quirks, suffix)
             assert got.support == SUPPORT, (quirks, suffix)
             assert not report.errors and not report.problems
+
+
+@pytest.mark.parametrize("suffix", FORMATS)
+def test_value_column_found_by_content_when_not_headed(tmp_path: Path, suffix: str) -> None:
+    figures = dict(CDCS) | {"so_nha_mai_am": None, "so_ld_mat_viec_duoc_ho_tro": None, "xep_loai_thoa_uoc": None}
+    grid = figures_grid(figures)
+    grid[1] = ["TT", "Mã", "Nội dung", "Đơn vị", "Năm 2025", "Ghi chú"]  # no "Số liệu" header
+    info = info_grid()
+    info[1] = [None, None, None]  # no header row at all
+    report = parse_workbook(save(tmp_path / f"unheaded{suffix}", cdcs_sheets(ThongTin=info, ChiTieu=grid)))
+    assert report.content().figures == figures
+    assert report.content().info == INFO
+    assert str(report.figures["tong_lao_dong"].cell) == "ChiTieu!E3"
+
+
+def test_mistyped_code_with_right_label_is_read_by_label(tmp_path: Path) -> None:
+    grid = figures_grid()
+    grid[3][1] = "tong_doan_vienn"
+    report = parse_workbook(save(tmp_path / "typo.xlsx", cdcs_sheets(ChiTieu=grid)))
+    assert report.figures["tong_doan_vien"].value == 1180
+    assert report.problems == []

@@ -7,11 +7,9 @@ from pathlib import Path
 
 import psycopg
 import pytest
-
+from welfare.config import REFERENCE_DIR
 from welfare.reference.synthetic import build_registry
 from welfare.registry import COLUMNS, RegistryError, load_registry, parse_registry, read_registry
-
-from welfare.config import REFERENCE_DIR
 
 SHIPPED_REGISTRY = REFERENCE_DIR / "registry_ha_tinh.csv"
 
@@ -47,8 +45,10 @@ def test_history_before_and_after_the_reorganisation() -> None:
     moved = next(
         code
         for code in registry.codes()
-        if (b := registry.as_of(before, code)) and (a := registry.as_of(after, code))
-        and b.ma_cap_tren != a.ma_cap_tren and b.cap == "CDCS"
+        if (b := registry.as_of(before, code))
+        and (a := registry.as_of(after, code))
+        and b.ma_cap_tren != a.ma_cap_tren
+        and b.cap == "CDCS"
     )
     assert registry.as_of(before, moved).ma_cap_tren.startswith(("LDLD_", "CD_"))  # type: ignore[union-attr]
     assert registry.as_of(after, moved).ma_cap_tren.startswith("CUM_")  # type: ignore[union-attr]
@@ -98,8 +98,12 @@ def test_load_is_idempotent_and_keeps_versions(warehouse_url: str, tmp_path: Pat
         count = conn.execute("select count(*) from registry.units").fetchone()[0]  # type: ignore[index]
         assert count == first.rows == len(read_registry(SHIPPED_REGISTRY).intervals)
         changed = tmp_path / "registry.csv"
-        changed.write_text(SHIPPED_REGISTRY.read_text(encoding="utf-8").replace(
-            "Công đoàn cụm Trung tâm", "Công đoàn cụm Trung tâm tỉnh"), encoding="utf-8")
+        changed.write_text(
+            SHIPPED_REGISTRY.read_text(encoding="utf-8").replace(
+                "Công đoàn cụm Trung tâm", "Công đoàn cụm Trung tâm tỉnh"
+            ),
+            encoding="utf-8",
+        )
         second = load_registry(conn, changed)
         assert second.load_id > first.load_id
         names = conn.execute("select ten_don_vi from registry.units where ma_don_vi = 'CUM_TT'").fetchall()

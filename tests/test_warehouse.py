@@ -9,7 +9,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-
 from welfare.warehouse import EmbeddedPostgres, _bin_dir
 
 WELFARE = [sys.executable, "-m", "welfare.cli"]
@@ -33,8 +32,12 @@ def test_start_stop_restart_keeps_data(tmp_path: Path) -> None:
     url = welfare("warehouse", "url", env=env).stdout.strip()
     assert url.startswith("postgresql://postgres@127.0.0.1:")
     # psql itself accepts the URL.
-    psql = subprocess.run([str(_bin_dir() / "psql"), url, "-Atc", "create table kept (x int); insert into kept values (42);"],
-                          capture_output=True, text=True, check=False)
+    psql = subprocess.run(
+        [str(_bin_dir() / "psql"), url, "-Atc", "create table kept (x int); insert into kept values (42);"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert psql.returncode == 0, psql.stderr
     assert welfare("warehouse", "stop", env=env).returncode == 0
     status = welfare("warehouse", "status", env=env)
@@ -53,7 +56,12 @@ def test_warehouse_url_is_respected_and_nothing_is_started(tmp_path: Path) -> No
         data_dir = tmp_path / "data"
         env = clean_env(data_dir, WAREHOUSE_URL=other.url())
         assert welfare("warehouse", "url", env=env).stdout.strip() == other.url()
-        loaded = welfare("registry", "load", str(Path(__file__).parent.parent / "include/welfare/reference/registry_ha_tinh.csv"), env=env)
+        loaded = welfare(
+            "registry",
+            "load",
+            str(Path(__file__).parent.parent / "include/welfare/reference/registry_ha_tinh.csv"),
+            env=env,
+        )
         assert loaded.returncode == 0, loaded.stderr
         with psycopg.connect(other.url()) as conn:
             assert conn.execute("select count(*) from registry.units").fetchone()[0] > 1900  # type: ignore[index]
@@ -73,7 +81,8 @@ def test_unreachable_warehouse_url_gives_an_actionable_error(tmp_path: Path) -> 
 
 @pytest.mark.skipif(
     subprocess.run(["pg_isready", "-h", "127.0.0.1", "-p", "5432"], capture_output=True, check=False).returncode != 0
-    if os.path.exists("/usr/bin/pg_isready") else True,
+    if os.path.exists("/usr/bin/pg_isready")
+    else True,
     reason="no PostgreSQL service on 127.0.0.1:5432 on this machine",
 )
 def test_external_service_postgres(tmp_path: Path) -> None:

@@ -995,10 +995,41 @@ def _ods_table(doc: Any, sheet: _Sheet, sheet_index: int) -> Any:
     return table
 
 
+def _ods_namespaces() -> dict[str, str]:
+    from odf import namespaces
+
+    wanted = (
+        "chart",
+        "dc",
+        "dr3d",
+        "draw",
+        "fo",
+        "form",
+        "meta",
+        "number",
+        "of",
+        "office",
+        "presentation",
+        "script",
+        "style",
+        "svg",
+        "table",
+        "text",
+        "xlink",
+    )
+    return dict(sorted((url, prefix) for url, prefix in namespaces.nsdict.items() if prefix in wanted))
+
+
 def _render_ods(path: Path, sheets: Sequence[_Sheet], content: ReportContent) -> None:
     from odf import dc, meta
+    from odf.element import Element
     from odf.opendocument import OpenDocumentSpreadsheet
 
+    # odfpy keeps the namespaces it has seen in a class-level dict shared by every document of the
+    # process, so what was written before (a formula, a first document) changes the next file's
+    # bytes. Every file is written with the same complete, sorted set instead.
+    Element.namespaces.clear()
+    Element.namespaces.update(_ods_namespaces())
     doc = OpenDocumentSpreadsheet()
     created = _document_time(content.info)
     stamp = created.replace(tzinfo=None).isoformat()

@@ -468,13 +468,30 @@ def _value_column_by_header(grid: Grid, found: list[_KeyRow], keys: set[int]) ->
     return None
 
 
+def _is_numbering_column(grid: Grid, found: list[_KeyRow], col: int) -> bool:
+    """An STT column: 1, 2, 3, … down the field rows (it would otherwise read as counts)."""
+    numbers = []
+    for k in found:
+        raw = _at(grid, k.row, col)
+        if is_blank(raw):
+            continue
+        if isinstance(raw, bool) or not isinstance(raw, int | float | str):
+            return False
+        text = str(raw).strip().rstrip(".")
+        text = text[:-2] if text.endswith(".0") else text
+        if not text.isdigit():
+            return False
+        numbers.append(int(text))
+    return len(numbers) >= 3 and numbers == list(range(numbers[0], numbers[0] + len(numbers)))
+
+
 def _value_column_by_content(grid: Grid, found: list[_KeyRow], keys: set[int], fit: dict[str, Field]) -> int:
     """Without a header: the column whose cells read best as the rows' fields (nearest the labels on ties)."""
     anchor = max(keys)
     width = max((len(grid[k.row]) for k in found), default=0)
     best, best_score = anchor + 1, 0
     for c in range(width):
-        if c in keys:
+        if c in keys or _is_numbering_column(grid, found, c):
             continue
         score = 0
         for k in found:

@@ -260,7 +260,7 @@ def _read(file: _File) -> None:
             parsed = parse_workbook(file.path)
             report = _report(parsed.form, parsed.info, parsed.figures, parsed.support, file.received_at)
             for problem in parsed.problems:
-                if problem.code == "missing_field" and problem.field:
+                if problem.code == "missing_field" and problem.field and _must_be_present(problem.field, problem.sheet):
                     report.findings.append(
                         Finding(
                             f"{problem.field}.required",
@@ -277,6 +277,15 @@ def _read(file: _File) -> None:
     except FileRejected as exc:
         rule = {"wrong_type": "file.type", "unreadable": "file.unreadable"}.get(exc.code, f"file.{exc.code}")
         _reject(file, rule, exc.message_vi, exc.message_en)
+
+
+def _must_be_present(code: str, sheet: str) -> bool:
+    """A figure row must be there (an empty cell is fine); identification rows only when required."""
+    from welfare.forms import CAPTREN_FIGURES, CDCS_FIGURES, INFO_FIELDS, Kind
+
+    if sheet == "ThongTin" or code in {f.code for f in INFO_FIELDS}:
+        return any(f.code == code and f.required for f in INFO_FIELDS)
+    return any(f.code == code and f.kind != Kind.TEXT for f in (*CDCS_FIGURES, *CAPTREN_FIGURES))
 
 
 def _report(

@@ -55,16 +55,21 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("WELFARE_PROGRESS", "0")
 
 
-def new_database(warehouse_root: Path) -> str:
-    """Create an empty database on the session's server; returns its URL."""
+@pytest.fixture(scope="session")
+def new_database(warehouse_root: Path):
+    """A factory: each call creates an empty database on the session's server and returns its URL."""
     import psycopg
     from welfare.warehouse import EmbeddedPostgres
 
     server = EmbeddedPostgres(warehouse_root / "warehouse")
-    name = f"t_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(server.url("postgres"), autocommit=True) as conn:
-        conn.execute(f'create database "{name}"')
-    return server.url(name)
+
+    def create() -> str:
+        name = f"t_{uuid.uuid4().hex[:10]}"
+        with psycopg.connect(server.url("postgres"), autocommit=True) as conn:
+            conn.execute(f'create database "{name}"')
+        return server.url(name)
+
+    return create
 
 
 @pytest.fixture(scope="session")

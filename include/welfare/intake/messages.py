@@ -178,7 +178,8 @@ def message(rule: str, value: object = "", other: str = "", extra: object = "") 
     elif check == "ge_support_people":
         other = other or "dv_kho_khan_duoc_ho_tro"
     vi, en = _TEMPLATES.get(key, ("{f}: giá trị “{v}” không hợp lệ ({x}).", "{f}: value “{v}” is not valid ({x})."))
-    return Message(
-        vi.format(f=_vi(field), g=_vi(other), v=value, x=extra),
-        en.format(f=_en(field), g=_en(other), v=value, x=extra),
-    )
+    text_vi = vi.format(f=_vi(field), g=_vi(other), v=value, x=extra)
+    text_en = en.format(f=_en(field), g=_en(other), v=value, x=extra)
+    if field != "hotro" and field not in text_en:  # every reason names its field code
+        text_vi, text_en = f"{_vi(field)}: {text_vi}", f"{_en(field)}: {text_en}"
+    return Message(text_vi, text_en)

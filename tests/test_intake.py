@@ -100,7 +100,7 @@ def test_nothing_of_a_rejected_file_is_loaded(loaded: dict) -> None:
 
 
 def test_feedback_is_bilingual_and_masks_ids(loaded: dict) -> None:
-    manifest, out = loaded["manifest"], loaded["out"]
+    manifest = loaded["manifest"]
     entry = next(f for f in manifest["files"] if f["expected_rules"] == ["hotro.bad_row_share"])
     with psycopg.connect(loaded["url"]) as conn:
         feedback = conn.execute(

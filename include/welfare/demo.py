@@ -45,6 +45,27 @@ def run_demo(year: int, out: Path, seed: int, console: Console, progress: Callab
         f"Registry: {loaded.units} units ({'already loaded' if loaded.already_loaded else f'load {loaded.load_id}'})."
     )
 
+    from welfare.config import get_settings
+    from welfare.intake.pipeline import ingest
+    from welfare.intake.pseudonym import ensure_demo_key
+
+    settings = get_settings()
+    ensure_demo_key(settings.data_dir)  # the demo's own local key; anything else must be given one
+    step = time.monotonic()
+    with progress() as bar:
+        task = bar.add_task("intake", total=None)
+        summary = ingest(
+            [out / "submissions"],
+            url=url,
+            settings=settings,
+            run_id=f"demo-{year}",
+            progress=lambda d, t, what: bar.update(task, completed=d, total=t, description=what),
+        )
+    timings["intake"] = time.monotonic() - step
+    from welfare.cli import print_ingest_summary
+
+    print_ingest_summary(summary, limit=10)
+
     files: list[dict[str, Any]] = manifest["files"]  # type: ignore[assignment]
     kinds = Counter(Path(f["path"]).suffix for f in files)
     rejected = sum(1 for f in files if not f["expected_accepted"])

@@ -335,3 +335,19 @@ def test_refuses_to_run_without_key_or_registry(new_database, tmp_path: Path, mo
     monkeypatch.setenv("WELFARE_PSEUDONYM_KEY", "ab" * 32)
     with pytest.raises(IntakeError, match="registry"):
         ingest([tmp_path], url=url, settings=settings)
+
+
+def test_data_docs_per_run_without_personal_data(loaded: dict) -> None:
+    out = loaded["out"]
+    with psycopg.connect(loaded["url"]) as conn:
+        index = conn.execute("select data_docs_path from audit.batches where run_id = 'test'").fetchone()[0]
+    assert index and Path(index).exists()
+    pages = list(Path(index).parent.rglob("*.html"))
+    assert len(pages) >= 5
+    text = "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in pages)
+    assert "cdcs_chitieu" in text and "cdcs_hotro" in text
+    ids = set()
+    for path in (out / "submissions").rglob("support_cases.csv"):
+        raw = path.read_bytes()
+        ids |= set(re.findall(r"(?<!\d)0\d{11}(?!\d)", raw.decode("utf-16" if raw[:2] == b"\xff\xfe" else "utf-8-sig")))
+    assert ids and not (set(re.findall(r"\d{12}", text)) & ids)

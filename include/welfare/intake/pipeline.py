@@ -90,6 +90,10 @@ class _File:
     bulk_rows: list[int] = field(default_factory=list)  # CSV line of each report in `reports`
 
 
+def _slug(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in text)[:60]
+
+
 def discover(paths: Iterable[Path]) -> list[Path]:
     """Every regular file under the given files and folders, in a stable order (hidden files skipped)."""
     found: list[Path] = []
@@ -174,7 +178,8 @@ def ingest(
             report.key = number
         years = {r.year for r in reports if r.year}
         ctx = Context(registry, *_history(conn, years), calendar=calendar)
-        validator = validate_batch(reports, ctx) if reports else None
+        docs_dir = settings.data_dir / "datadocs" / f"{datetime.now(tz=TIMEZONE):%Y%m%dT%H%M%S}-{_slug(run_id)}"
+        validator = validate_batch(reports, ctx, docs_dir=docs_dir) if reports else None
         timings["validate"] = time.monotonic() - step
         if progress:
             progress(len(todo), len(todo), "validated")
@@ -404,8 +409,10 @@ def _load(
 
     with conn.transaction():
         conn.execute("select pg_advisory_xact_lock(%s)", (LOCK_KEY,))
+        docs = validator.docs_index if validator else None
         batch_id = conn.execute(
-            "insert into audit.batches (run_id, file_count) values (%s, %s) returning batch_id", (run_id, len(files))
+            "insert into audit.batches (run_id, file_count, data_docs_path) values (%s, %s, %s) returning batch_id",
+            (run_id, len(files), str(docs) if docs else None),
         ).fetchone()[0]  # type: ignore[index]
         first_ids: dict[str, int] = {}
         for index, file in enumerate(files):

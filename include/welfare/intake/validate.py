@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from welfare.calendar import DEFAULT_CALENDAR, Calendar
@@ -211,6 +212,8 @@ def _info_frame(reports: Sequence[ReportInput], ctx: Context) -> pd.DataFrame:
     for r in reports:
         row: dict[str, Any] = {"_key": r.key}
         for f in INFO_FIELDS:
+            if f.code in _PERSONAL_INFO:
+                continue  # officials' names and phones are not validated and never enter GX results
             row[f.code] = _cell_value(r.info.get(f.code), f.kind)
         code, year = r.unit_code, r.year
         history = ctx.registry.history(code) if code else []
@@ -298,6 +301,7 @@ def _yoy(now: object, before: object) -> float | None:
     return max(now / before, before / now)
 
 
+_PERSONAL_INFO = frozenset({"nguoi_lap", "dien_thoai", "chu_tich"})
 OUTLIER_FIELDS = ("tong_doan_vien", "tong_chi_tai_chinh", "chi_cham_lo_phuc_loi", "gia_tri_qua_tet")
 
 
@@ -391,15 +395,22 @@ def _support_frame(reports: Sequence[ReportInput], ctx: Context) -> pd.DataFrame
 
 
 # --- running GX ----------------------------------------------------------------------------------
+def index_columns(suite: str) -> list[str]:
+    """The columns that map a failing row back to its report (and support row)."""
+    return ["_key", "_row"] if suite.endswith("_hotro") else ["_key"]
+
+
 class Validator:
     """One Great Expectations context for a whole batch (its fixed cost is paid once)."""
 
-    def __init__(self) -> None:
+    def __init__(self, docs_dir: Path | None = None) -> None:
         import great_expectations as gx
+        from great_expectations.checkpoint import UpdateDataDocsAction
 
         from expectations import SUITES
 
         self._gx = gx
+        self.docs_dir = docs_dir
         self.context = gx.get_context(mode="ephemeral")
         try:
             from great_expectations.data_context.types.base import ProgressBarsConfig
@@ -407,16 +418,40 @@ class Validator:
             self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
         except (ImportError, AttributeError):  # the progress-bar switch moved between GX releases
             pass
+        actions = []
+        if docs_dir is not None:
+            self.context.add_data_docs_site(
+                "welfare_run",
+                {
+                    "class_name": "SiteBuilder",
+                    "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+                    "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+                },
+            )
+            actions.append(UpdateDataDocsAction(name="data_docs", site_names=["welfare_run"]))
         source = self.context.data_sources.add_pandas("intake")
-        self.definitions = {}
+        self.checkpoints = {}
         for name, build in SUITES.items():
             asset = source.add_dataframe_asset(name)
             batch = asset.add_batch_definition_whole_dataframe("batch")
             suite = self.context.suites.add(build())
-            self.definitions[name] = self.context.validation_definitions.add(
+            definition = self.context.validation_definitions.add(
                 gx.ValidationDefinition(data=batch, suite=suite, name=name)
             )
+            self.checkpoints[name] = self.context.checkpoints.add(
+                gx.Checkpoint(
+                    name=f"intake_{name}",
+                    validation_definitions=[definition],
+                    actions=actions,
+                    result_format={"result_format": "COMPLETE", "unexpected_index_column_names": index_columns(name)},
+                )
+            )
         self.results: list[Any] = []
+
+    @property
+    def docs_index(self) -> Path | None:
+        index = self.docs_dir / "index.html" if self.docs_dir else None
+        return index if index is not None and index.exists() else None
 
     def run(
         self, suite: str, frame: pd.DataFrame, index_columns: list[str]
@@ -424,10 +459,8 @@ class Validator:
         """Failures as (expectation meta + severity + type, the failing row's index columns and values)."""
         if frame.empty:
             return []
-        result = self.definitions[suite].run(
-            batch_parameters={"dataframe": frame},
-            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": index_columns},
-        )
+        run = self.checkpoints[suite].run(batch_parameters={"dataframe": frame})
+        result = next(iter(run.run_results.values()))
         self.results.append(result)
         failures = []
         for item in result.results:
@@ -450,9 +483,11 @@ class Validator:
         return failures
 
 
-def validate_batch(reports: Sequence[ReportInput], ctx: Context, validator: Validator | None = None) -> Validator:
+def validate_batch(
+    reports: Sequence[ReportInput], ctx: Context, validator: Validator | None = None, docs_dir: Path | None = None
+) -> Validator:
     """Add every finding to each report; returns the validator (its results feed Data Docs)."""
-    validator = validator or Validator()
+    validator = validator or Validator(docs_dir)
     by_key = {r.key: r for r in reports}
     for report in reports:
         parse_findings(report)

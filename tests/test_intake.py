@@ -351,3 +351,24 @@ def test_data_docs_per_run_without_personal_data(loaded: dict) -> None:
         raw = path.read_bytes()
         ids |= set(re.findall(r"(?<!\d)0\d{11}(?!\d)", raw.decode("utf-16" if raw[:2] == b"\xff\xfe" else "utf-8-sig")))
     assert ids and not (set(re.findall(r"\d{12}", text)) & ids)
+
+
+def test_upper_level_summaries_list_every_grassroots_unit(loaded: dict) -> None:
+    from datetime import date
+
+    from welfare.registry import read_registry
+
+    registry = read_registry(loaded["out"] / "registry.csv")
+    folder = loaded["settings"].feedback_dir / "2025"
+    files = sorted(folder.glob("*.txt"))
+    uppers = registry.active(date(2025, 10, 31), "CAP_TREN")
+    assert {f.stem for f in files} == {u.ma_don_vi for u in uppers}
+    counted = set(loaded["manifest"]["counted"]["CDCS"])
+    for upper in uppers:
+        text = (folder / f"{upper.ma_don_vi}.txt").read_text(encoding="utf-8")
+        for child in registry.children(date(2025, 10, 31), upper.ma_don_vi):
+            line = next(line for line in text.splitlines() if f"] {child.ma_don_vi} " in line)
+            if child.ma_don_vi in counted:
+                assert line.startswith("[ĐÃ NỘP"), line
+            else:
+                assert line.startswith(("[CHƯA NỘP", "[BỊ TỪ CHỐI")), line

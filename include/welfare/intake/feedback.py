@@ -10,7 +10,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import psycopg
+
+    from welfare.calendar import Calendar
     from welfare.intake.pipeline import FileOutcome
+    from welfare.registry import Registry
 
 _STATE_VI = {
     "rejected": "BỊ TỪ CHỐI — cần sửa và gửi lại",
@@ -59,3 +63,69 @@ def write_feedback(stored: Path, original_name: str, outcome: FileOutcome) -> Pa
     target = stored.with_name(stored.name + ".phan-hoi.txt")
     target.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return target
+
+
+def write_upper_summaries(
+    conn: psycopg.Connection, year: int, folder: Path, registry: Registry, calendar: Calendar
+) -> list[Path]:
+    """Per upper-level union: which of its grassroots units submitted, which were rejected and why.
+
+    Bilingual text files `folder/<year>/<upper code>.txt`, rewritten after every intake run so an
+    upper-level union (or the province, for it) always reads the current state of its season.
+    """
+    end = calendar.period_end(year)
+    rows = conn.execute(
+        """
+        select s.unit_code, s.state, s.is_on_time, s.received_at, f.file_name, s.reasons
+        from audit.submissions as s join audit.files as f using (file_id)
+        where s.reporting_year = %s and s.form = 'CDCS' and s.state <> 'duplicate'
+        order by s.received_at
+        """,
+        (year,),
+    ).fetchall()
+    latest: dict[str, tuple] = {}
+    accepted: dict[str, tuple] = {}
+    for row in rows:
+        latest[row[0]] = row
+        if row[1].startswith("accepted"):
+            accepted[row[0]] = row
+    written = []
+    target_dir = folder / str(year)
+    target_dir.mkdir(parents=True, exist_ok=True)
+    for upper in registry.active(end, "CAP_TREN"):
+        children = registry.children(end, upper.ma_don_vi)
+        lines = [
+            f"TÌNH HÌNH NỘP BÁO CÁO NĂM {year} — {upper.ten_don_vi} ({upper.ma_don_vi})",
+            f"Reporting status {year} — {upper.ma_don_vi}: {len(children)} grassroots units as of {end:%d/%m/%Y}",
+            "",
+        ]
+        counts = {"ok": 0, "rejected": 0, "missing": 0}
+        for child in children:
+            code = child.ma_don_vi
+            if code in accepted:
+                _, state, on_time, received, name, reasons = accepted[code]
+                counts["ok"] += 1
+                timing = "đúng hạn / on time" if on_time else "trễ hạn / late"
+                warn = sum(1 for r in reasons if r.get("severity") == "warning")
+                extra = f", {warn} cảnh báo / warnings" if warn else ""
+                lines.append(f"[ĐÃ NỘP / RECEIVED] {code} {child.ten_don_vi}: {received:%d/%m/%Y} ({timing}{extra})")
+            elif code in latest:
+                _, _state, _, received, name, reasons = latest[code]
+                counts["rejected"] += 1
+                first = next((r for r in reasons if r.get("severity") == "error"), {})
+                lines.append(
+                    f"[BỊ TỪ CHỐI / REJECTED] {code} {child.ten_don_vi}: {name} ({received:%d/%m/%Y}) — "
+                    f"{first.get('message_vi', '')} / {first.get('message_en', '')}"
+                )
+            else:
+                counts["missing"] += 1
+                lines.append(f"[CHƯA NỘP / NOT RECEIVED] {code} {child.ten_don_vi}")
+        lines += [
+            "",
+            f"Tổng hợp / Summary: {counts['ok']} đã nộp / received, {counts['rejected']} bị từ chối / rejected, "
+            f"{counts['missing']} chưa nộp / not received.",
+        ]
+        path = target_dir / f"{upper.ma_don_vi}.txt"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        written.append(path)
+    return written

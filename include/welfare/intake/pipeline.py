@@ -187,6 +187,10 @@ def ingest(
         step = time.monotonic()
         summary = _load(conn, files, run_id, key, settings, calendar, validator)
         timings["load"] = time.monotonic() - step
+        from welfare.intake.feedback import write_upper_summaries
+
+        for year in sorted(y for y in years if calendar.is_defined(y)):
+            write_upper_summaries(conn, year, settings.feedback_dir, registry, calendar)
     summary.seconds = timings | {"total": time.monotonic() - started}
     return summary
 

@@ -103,7 +103,7 @@ def write_upper_summaries(
         for child in children:
             code = child.ma_don_vi
             if code in accepted:
-                _, state, on_time, received, name, reasons = accepted[code]
+                _, _, on_time, received, _, reasons = accepted[code]
                 counts["ok"] += 1
                 timing = "đúng hạn / on time" if on_time else "trễ hạn / late"
                 warn = sum(1 for r in reasons if r.get("severity") == "warning")

@@ -372,3 +372,26 @@ def test_upper_level_summaries_list_every_grassroots_unit(loaded: dict) -> None:
                 assert line.startswith("[ĐÃ NỘP"), line
             else:
                 assert line.startswith(("[CHƯA NỘP", "[BỊ TỪ CHỐI")), line
+
+
+def test_year_over_year_warning_against_the_previous_accepted_year(
+        new_database, season_2025: tuple[Path, dict], pseudonym_key: str, tmp_path: Path) -> None:
+    from welfare.config import Settings
+    from welfare.generator.province import generate_province
+
+    out, manifest = season_2025
+    jump = next(f for f in manifest["files"] if "tong_doan_vien.year_over_year" in f["conditional_rules"])
+    previous = generate_province(tmp_path / "y2024", 2024, seed=7)
+    before = next(f for f in previous["files"] if f["unit_code"] == jump["unit_code"] and f["kind"] == "workbook"
+                  and f["expected_accepted"] and not f["expected_rules"] and not f.get("expected_duplicate_of"))
+    url = new_database()
+    settings = Settings(data_dir=tmp_path / "data", warehouse_url=url)
+    with psycopg.connect(url) as conn:
+        load_registry(conn, out / "registry.csv")
+    first = ingest([tmp_path / "y2024" / before["path"]], url=url, settings=settings, run_id="y2024")
+    assert first.files[0].state.startswith("accepted")
+    second = ingest([out / jump["path"]], url=url, settings=settings, run_id="y2025")
+    rules = {r["rule"]: r for r in second.files[0].reasons}
+    assert second.files[0].state == "accepted_with_warnings"
+    assert "tong_doan_vien.year_over_year" in rules
+    assert rules["tong_doan_vien.year_over_year"]["severity"] == "warning"

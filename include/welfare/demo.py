@@ -66,6 +66,16 @@ def run_demo(year: int, out: Path, seed: int, console: Console, progress: Callab
 
     print_ingest_summary(summary, limit=10)
 
+    from welfare.build import run_dbt
+
+    step = time.monotonic()
+    with console.status("dbt build (staging → intermediate → marts, with tests)…"):
+        built = run_dbt(["build", "--quiet"], url=url)
+    timings["dbt build"] = time.monotonic() - step
+    console.print(built.summary())
+    if not built.success:
+        raise RuntimeError("dbt build failed: " + "; ".join(built.failures[:5]))
+
     files: list[dict[str, Any]] = manifest["files"]  # type: ignore[assignment]
     kinds = Counter(Path(f["path"]).suffix for f in files)
     rejected = sum(1 for f in files if not f["expected_accepted"])
@@ -84,16 +94,54 @@ def run_demo(year: int, out: Path, seed: int, console: Console, progress: Callab
         table.add_row(form, str(expected[form]), str(len(mine)), str(on_time), str(len(mine) - on_time))
     console.print(table)
 
-    scorecard = Table(title=f"Scorecard {year} (expected province values from the truth manifest)")
-    for column in ("code", "indicator", "value", "target"):
-        scorecard.add_column(column)
-    for row in manifest["expected_indicators"]:  # type: ignore[attr-defined]
-        if row["org_level"] != "province":
-            continue
-        ind = BY_CODE[row["indicator_code"]]
-        value = "—" if row["value"] is None else f"{row['value'] * 100:.1f}%".replace(".", ",")
-        scorecard.add_row(ind.code, ind.name_vi, value, f"{ind.comparator} {ind.target * 100:.0f}%")
-    console.print(scorecard)
+    print_scorecard(console, url, year, manifest)
     timings["total"] = time.monotonic() - started
     console.print("Timings: " + ", ".join(f"{k} {v:.1f}s" for k, v in timings.items()) + f"\nOutput: {out.resolve()}")
     return {"manifest": manifest, "timings": timings}
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%".replace(".", ",")
+
+
+def print_scorecard(console: Console, url: str, year: int, manifest: dict[str, Any] | None = None) -> None:
+    """Every indicator I01–I11 for the province against its target, from marts.indicator_values."""
+    from welfare.warehouse import connect
+
+    with connect(url) as conn:
+        rows = conn.execute(
+            """select indicator_code, value, target_value, target_comparator, status, coverage
+               from marts.indicator_values
+               where reporting_year = %s and org_level = 'province' order by indicator_code""",
+            (year,),
+        ).fetchall()
+    truth = {}
+    if manifest:
+        truth = {
+            r["indicator_code"]: r["value"] for r in manifest["expected_indicators"] if r["org_level"] == "province"
+        }
+    table = Table(title=f"Scorecard {year}: the province against the 2030 targets (marts.indicator_values)")
+    for column in ("code", "indicator", "value", "target", "status", "coverage", "truth"):
+        table.add_column(column, justify="left" if column == "indicator" else "right")
+    colours = {"met": "green", "on_track": "yellow", "behind": "red"}
+    for code, value, target, comparator, status, coverage in rows:
+        ind = BY_CODE[code]
+        shown = _percent(float(value) if value is not None else None)
+        check = ""
+        if code in truth:
+            expected = truth[code]
+            same = (expected is None and value is None) or (
+                expected is not None and value is not None and abs(float(value) - expected) < 1e-9
+            )
+            check = "✓" if same else f"✗ {_percent(expected)}"
+        status_text = f"[{colours.get(status or '', 'white')}]{status or '—'}[/]"
+        table.add_row(
+            code,
+            ind.name_vi,
+            shown,
+            f"{comparator} {float(target) * 100:.0f}%",
+            status_text,
+            _percent(float(coverage) if coverage is not None else None),
+            check,
+        )
+    console.print(table)

@@ -41,6 +41,9 @@ baselines as (
         targeted.value as baseline_value
     from targeted
     where targeted.reporting_year = targeted.baseline_year
+        -- a baseline year in which nobody in scope reported is no baseline (a unit-count
+        -- indicator would otherwise read 0% and make any later value look on track)
+        and targeted.reporting_units > 0
 
 ),
 

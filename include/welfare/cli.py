@@ -375,6 +375,40 @@ def ingest(
     print_ingest_summary(summary)
 
 
+# --- build --------------------------------------------------------------------------------------
+@app.command()
+def build(
+    select: Annotated[
+        str | None,
+        typer.Option(help="dbt node selection, e.g. 'marts.indicator_values+' or '+fct_support'. Default: everything."),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="Only the summary, not dbt's line per node.")] = False,
+) -> None:
+    """Run `dbt build` on the warehouse: models, seeds, data tests and unit tests, in dependency order.
+
+    dbt prints a line per node as it goes (N of M); the summary counts models, tests passed,
+    failed and warned. Exit 1 when a model or test failed, with the failures listed.
+    """
+    from welfare.build import BuildError, run_dbt
+    from welfare.warehouse import WarehouseError
+
+    args = ["build"]
+    if select:
+        args += ["--select", select]
+    if quiet:
+        args.append("--quiet")
+    try:
+        result = run_dbt(args)
+    except (BuildError, WarehouseError) as exc:
+        fail(str(exc))
+        return
+    console.print(result.summary())
+    if not result.success:
+        for failure in result.failures[:20]:
+            err.print(f"  - {failure}")
+        fail("dbt build failed; fix the models or data named above (details in dbt_project/logs/dbt.log).")
+
+
 # --- template -----------------------------------------------------------------------------------
 @app.command()
 def template(
@@ -437,15 +471,77 @@ def demo(
         "out/demo"
     ),
     seed: Annotated[int, typer.Option(help="Random seed of the generated province.")] = 1,
+    baseline: Annotated[
+        bool,
+        typer.Option(
+            help="Also generate and load the 2024 baseline year first, so each "
+            "indicator's status (met / on track / behind) can be judged."
+        ),
+    ] = True,
 ) -> None:
-    """Run the annual cycle on generated data: warehouse, registry, a year of submissions, summary."""
+    """Run the annual cycle on generated data: warehouse, registry, submissions, intake, dbt, scorecard.
+
+    Works on a fresh warehouse (embedded by default, WAREHOUSE_URL honoured). Output: DIR/submissions
+    (the generated files), DIR/manifest.json (the truth), the data folder's archive/, feedback/,
+    datadocs/ and the marts in the warehouse.
+    """
     from welfare.demo import run_demo
 
     try:
-        run_demo(year=year, out=out, seed=seed, console=console, progress=progress_bar)
+        run_demo(year=year, out=out, seed=seed, console=console, progress=progress_bar, baseline=baseline)
     except Exception as exc:
         log.debug("demo failed", exc_info=True)
         fail(f"the demo stopped: {exc}. Run again with -v for details.")
+
+
+# --- report -------------------------------------------------------------------------------------
+@app.command()
+def report(
+    year: Annotated[int, typer.Option(help="Reporting year (period 01/11 of the year before – 31/10).")],
+    out: Annotated[
+        Path | None, typer.Option(help="Folder for the reports (default: the data folder's reports/).")
+    ] = None,
+    unit: Annotated[
+        str | None,
+        typer.Option(help="Only this report: the province's code or an upper-level union's (default: all of them)."),
+    ] = None,
+    draft: Annotated[bool, typer.Option("--draft", help='Mark every page and sheet "DỰ THẢO".')] = False,
+    snapshot_id: Annotated[
+        int | None,
+        typer.Option(
+            "--snapshot", help="Build from this recorded snapshot (audit.report_snapshots) instead of a new one."
+        ),
+    ] = None,
+) -> None:
+    """Build the annual reports (PDF, Excel, indicator CSV/Parquet) from the marts.
+
+    Takes a snapshot of the marts first (reused when nothing changed), so the files say which data they show.
+    A new build never overwrites an earlier file: the version counter in the file name goes up.
+    """
+    from welfare.reports import ReportError, build_reports
+    from welfare.reports.fonts import FontError
+    from welfare.reports.snapshot import get_snapshot
+    from welfare.warehouse import WarehouseError, connect
+
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
+    target = out or get_settings().reports_dir
+    try:
+        chosen = None
+        if snapshot_id is not None:
+            with connect() as conn:
+                chosen = get_snapshot(conn, snapshot_id)
+        files = build_reports(year, target, unit=unit, draft=draft, snapshot=chosen)
+    except (ReportError, FontError, WarehouseError) as exc:
+        fail(str(exc))
+        return
+    table = Table(title=f"Reports {year}" + (" (draft)" if draft else ""))
+    for column in ("unit", "kind", "file", "sha256"):
+        table.add_column(column)
+    for f in files:
+        table.add_row(f.unit_code, f.kind, f.path.name, f.sha256[:16])
+    console.print(table)
+    if files:
+        console.print(f"Snapshot {files[0].snapshot_id}; {len(files)} files under {target}/{year}/.")
 
 
 def main() -> None:

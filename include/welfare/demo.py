@@ -18,55 +18,42 @@ from rich.table import Table
 from welfare.indicators import BY_CODE
 
 
-def run_demo(year: int, out: Path, seed: int, console: Console, progress: Callable[[], Any]) -> dict[str, object]:
-    from welfare.generator.province import generate_province
+def run_demo(
+    year: int,
+    out: Path,
+    seed: int,
+    console: Console,
+    progress: Callable[[], Any],
+    baseline: bool = True,
+) -> dict[str, object]:
+    """Generate, load and model `year` (and the 2024 baseline first, so statuses can be judged)."""
+    from welfare.build import run_dbt
+    from welfare.calendar import BASELINE_YEAR
+    from welfare.cli import print_ingest_summary
+    from welfare.config import get_settings
+    from welfare.intake.pseudonym import ensure_demo_key
     from welfare.registry import load_registry
     from welfare.warehouse import connect, redact, warehouse_url
 
     timings: dict[str, float] = {}
     started = time.monotonic()
     url = warehouse_url()
+    settings = get_settings()
+    ensure_demo_key(settings.data_dir)  # the demo's own local key; anything else must be given one
     timings["warehouse"] = time.monotonic() - started
     console.rule(f"[bold]Annual cycle {year}[/] — warehouse {redact(url)}")
 
-    step = time.monotonic()
-    with progress() as bar:
-        task = bar.add_task("generating submissions", total=None)
-        manifest = generate_province(
-            out, year, seed=seed, progress=lambda d, t, what: bar.update(task, completed=d, total=t, description=what)
-        )
-    timings["generate"] = time.monotonic() - step
-
-    step = time.monotonic()
+    seasons = [(BASELINE_YEAR, out / f"baseline-{BASELINE_YEAR}")] if baseline and year > BASELINE_YEAR else []
+    seasons.append((year, out))
+    manifest: dict[str, Any] = {}
+    for season_year, folder in seasons:
+        manifest, summary = _season(season_year, folder, seed, url, settings, progress, timings)
+        if season_year != year:
+            console.print(f"Baseline {season_year}: {len(summary.files)} files ingested ({summary.counts()}).")
     with connect(url) as conn:
         loaded = load_registry(conn, out / "registry.csv")
-    timings["registry"] = time.monotonic() - step
-    console.print(
-        f"Registry: {loaded.units} units ({'already loaded' if loaded.already_loaded else f'load {loaded.load_id}'})."
-    )
-
-    from welfare.config import get_settings
-    from welfare.intake.pipeline import ingest
-    from welfare.intake.pseudonym import ensure_demo_key
-
-    settings = get_settings()
-    ensure_demo_key(settings.data_dir)  # the demo's own local key; anything else must be given one
-    step = time.monotonic()
-    with progress() as bar:
-        task = bar.add_task("intake", total=None)
-        summary = ingest(
-            [out / "submissions"],
-            url=url,
-            settings=settings,
-            run_id=f"demo-{year}",
-            progress=lambda d, t, what: bar.update(task, completed=d, total=t, description=what),
-        )
-    timings["intake"] = time.monotonic() - step
-    from welfare.cli import print_ingest_summary
-
+    console.print(f"Registry: {loaded.units} units (current load {loaded.load_id}).")
     print_ingest_summary(summary, limit=10)
-
-    from welfare.build import run_dbt
 
     step = time.monotonic()
     with console.status("dbt build (staging → intermediate → marts, with tests)…"):
@@ -98,6 +85,41 @@ def run_demo(year: int, out: Path, seed: int, console: Console, progress: Callab
     timings["total"] = time.monotonic() - started
     console.print("Timings: " + ", ".join(f"{k} {v:.1f}s" for k, v in timings.items()) + f"\nOutput: {out.resolve()}")
     return {"manifest": manifest, "timings": timings}
+
+
+def _season(
+    year: int, folder: Path, seed: int, url: str, settings: Any, progress: Callable[[], Any], timings: dict[str, float]
+) -> tuple[dict[str, Any], Any]:
+    """Generate one province year, load the registry it assumes, ingest its submissions."""
+    from welfare.generator.province import generate_province
+    from welfare.intake.pipeline import ingest
+    from welfare.registry import load_registry
+    from welfare.warehouse import connect
+
+    step = time.monotonic()
+    with progress() as bar:
+        task = bar.add_task(f"generating {year}", total=None)
+        manifest = generate_province(
+            folder,
+            year,
+            seed=seed,
+            progress=lambda d, t, what: bar.update(task, completed=d, total=t, description=what),
+        )
+    timings[f"generate {year}"] = time.monotonic() - step
+    with connect(url) as conn:
+        load_registry(conn, folder / "registry.csv")
+    step = time.monotonic()
+    with progress() as bar:
+        task = bar.add_task(f"intake {year}", total=None)
+        summary = ingest(
+            [folder / "submissions"],
+            url=url,
+            settings=settings,
+            run_id=f"demo-{year}",
+            progress=lambda d, t, what: bar.update(task, completed=d, total=t, description=what),
+        )
+    timings[f"intake {year}"] = time.monotonic() - step
+    return manifest, summary
 
 
 def _percent(value: float | None) -> str:

@@ -1,0 +1,138 @@
+"""The warehouse on generated seasons through the real intake: marts agree with the generator's truth."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from welfare.build import run_dbt
+from welfare.config import Settings
+from welfare.generator.province import generate_province
+from welfare.intake.pipeline import ingest
+from welfare.registry import load_registry
+
+pytestmark = pytest.mark.slow
+YEARS = (2024, 2025, 2026)
+
+
+@pytest.fixture(scope="module")
+def warehouse(new_database, pseudonym_key: str, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    url = new_database()
+    root = tmp_path_factory.mktemp("marts")
+    settings = Settings(data_dir=root / "data", warehouse_url=url)
+    manifests = {}
+    for year in YEARS:
+        out = root / str(year)
+        manifests[year] = generate_province(out, year, seed=11)
+        with psycopg.connect(url) as conn:
+            load_registry(conn, out / "registry.csv")
+        ingest([out / "submissions"], url=url, settings=settings, run_id=f"season-{year}")
+    built = run_dbt(["build", "--quiet"], url=url, target_path=root / "target", log_path=root / "logs")
+    return {"url": url, "manifests": manifests, "built": built, "root": root}
+
+
+def test_build_passes_with_the_recomputation_test(warehouse: dict) -> None:
+    built = warehouse["built"]
+    assert built.success, built.failures
+    assert built.models >= 30 and built.tests_passed >= 300 and built.unit_tests >= 10
+
+
+@pytest.mark.parametrize("year", YEARS)
+def test_every_indicator_value_equals_the_truth(warehouse: dict, year: int) -> None:
+    expected = warehouse["manifests"][year]["expected_indicators"]
+    with psycopg.connect(warehouse["url"]) as conn:
+        rows = {
+            (r[0], r[1], r[2]): r[3:]
+            for r in conn.execute(
+                "select indicator_code, org_level, unit_code, numerator, denominator, value, null_reason "
+                "from marts.indicator_values where reporting_year = %s", (year,))
+        }
+    assert len(rows) == len(expected)
+    for item in expected:
+        got = rows[(item["indicator_code"], item["org_level"], item["unit_code"])]
+        numerator, denominator, value, reason = got
+        assert reason == item["null_reason"], item
+        for a, b in ((numerator, item["numerator"]), (denominator, item["denominator"]), (value, item["value"])):
+            assert (a is None) == (b is None), item
+            if a is not None:
+                assert math.isclose(float(a), b, rel_tol=0, abs_tol=1e-9), (item, got)
+
+
+def test_status_is_judged_from_the_2024_baseline(warehouse: dict) -> None:
+    with psycopg.connect(warehouse["url"]) as conn:
+        statuses = conn.execute(
+            "select reporting_year, status, count(*) from marts.indicator_values where org_level = 'province' "
+            "group by 1, 2 order by 1, 2").fetchall()
+    by_year: dict[int, set] = {}
+    for year, status, _ in statuses:
+        by_year.setdefault(year, set()).add(status)
+    assert by_year[2026] <= {"met", "on_track", "behind"} and len(by_year[2026]) >= 2
+
+
+def test_completeness_never_exceeds_100_percent_and_matches_the_season(warehouse: dict) -> None:
+    with psycopg.connect(warehouse["url"]) as conn:
+        over = conn.execute(
+            "select count(*) from marts.reporting_completeness where received_reports > expected_reports "
+            "or on_time_reports > received_reports").fetchone()[0]
+        assert over == 0
+        for year in YEARS:
+            manifest = warehouse["manifests"][year]
+            row = conn.execute(
+                "select expected_reports, received_reports, on_time_reports from marts.reporting_completeness "
+                "where reporting_year = %s and form = 'CDCS' and org_level = 'province'", (year,)).fetchone()
+            reports = [r for r in manifest["reports"] if r["form"] == "CDCS"]
+            assert row == (manifest["expected_units"]["CDCS"], len(reports), sum(r["is_on_time"] for r in reports))
+            missing = {r[0] for r in conn.execute(
+                "select unit_code from marts.missing_reports where reporting_year = %s and form = 'CDCS'", (year,))}
+            counted = set(manifest["counted"]["CDCS"])
+            assert len(missing) == manifest["expected_units"]["CDCS"] - len(counted)
+            assert not missing & counted
+
+
+def test_a_resubmission_changes_the_marts_and_the_history_keeps_both(warehouse: dict, tmp_path: Path) -> None:
+    """One corrected report, ingested and rebuilt: the mart follows, the earlier version stays queryable."""
+    from datetime import datetime
+
+    from welfare.config import TIMEZONE
+    from welfare.intake.parse import parse_workbook
+    from welfare.workbooks import write_report
+
+    url, root = warehouse["url"], warehouse["root"]
+    manifest = warehouse["manifests"][2026]
+    unit = next(u for u, f in manifest["counted"]["CDCS"].items() if f["tong_doan_vien"] > 50)
+    source = next(f for f in sorted(manifest["files"], key=lambda f: f["received_at"], reverse=True)
+                  if f["unit_code"] == unit and f["kind"] == "workbook" and f["expected_accepted"])
+    content = parse_workbook(root / "2026" / source["path"]).content()
+    content.figures["dv_duoc_thong_tin"] = content.figures["tong_doan_vien"]
+    content.info["ngay_lap"] = None
+    write_report(tmp_path / "fix.xlsx", content)
+    settings = Settings(data_dir=root / "data", warehouse_url=url)
+    summary = ingest([tmp_path / "fix.xlsx"], url=url, settings=settings, run_id="fix",
+                     received_at=datetime(2026, 11, 25, 10, tzinfo=TIMEZONE))
+    assert summary.files[0].state.startswith("accepted")
+    rebuilt = run_dbt(["build", "--quiet"], url=url, target_path=root / "target", log_path=root / "logs")
+    assert rebuilt.success, rebuilt.failures
+    with psycopg.connect(url) as conn:
+        numerator = conn.execute(
+            "select numerator, denominator from marts.indicator_values where reporting_year = 2026 "
+            "and org_level = 'grassroots' and indicator_code = 'I01' and unit_code = %s", (unit,)).fetchone()
+        versions = conn.execute(
+            "select count(*) from marts.submissions where unit_code = %s and reporting_year = 2026 "
+            "and state like 'accepted%%'", (unit,)).fetchone()[0]
+    assert numerator[0] == numerator[1]
+    assert versions >= 2
+
+
+def test_analyst_role_reads_marts_only(warehouse: dict) -> None:
+    with psycopg.connect(warehouse["url"], autocommit=True) as conn:
+        conn.execute("set role welfare_analyst")
+        assert conn.execute("select count(*) from marts.indicator_values").fetchone()[0] > 0
+        for table in ("raw.support_cases", "restricted.support_people", "audit.submissions", "registry.unit_versions"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(f"select 1 from {table} limit 1")
+        columns = {r[0] for r in conn.execute(
+            "select column_name from information_schema.columns where table_schema = 'marts'")}
+        assert not columns & {"ho_ten", "so_dinh_danh", "nguoi_pseudonym"}

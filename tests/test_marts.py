@@ -7,7 +7,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-
 from welfare.build import run_dbt
 from welfare.config import Settings
 from welfare.generator.province import generate_province

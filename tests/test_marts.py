@@ -47,7 +47,9 @@ def test_every_indicator_value_equals_the_truth(warehouse: dict, year: int) -> N
             (r[0], r[1], r[2]): r[3:]
             for r in conn.execute(
                 "select indicator_code, org_level, unit_code, numerator, denominator, value, null_reason "
-                "from marts.indicator_values where reporting_year = %s", (year,))
+                "from marts.indicator_values where reporting_year = %s",
+                (year,),
+            )
         }
     assert len(rows) == len(expected)
     for item in expected:
@@ -64,7 +66,8 @@ def test_status_is_judged_from_the_2024_baseline(warehouse: dict) -> None:
     with psycopg.connect(warehouse["url"]) as conn:
         statuses = conn.execute(
             "select reporting_year, status, count(*) from marts.indicator_values where org_level = 'province' "
-            "group by 1, 2 order by 1, 2").fetchall()
+            "group by 1, 2 order by 1, 2"
+        ).fetchall()
     by_year: dict[int, set] = {}
     for year, status, _ in statuses:
         by_year.setdefault(year, set()).add(status)
@@ -75,17 +78,24 @@ def test_completeness_never_exceeds_100_percent_and_matches_the_season(warehouse
     with psycopg.connect(warehouse["url"]) as conn:
         over = conn.execute(
             "select count(*) from marts.reporting_completeness where received_reports > expected_reports "
-            "or on_time_reports > received_reports").fetchone()[0]
+            "or on_time_reports > received_reports"
+        ).fetchone()[0]
         assert over == 0
         for year in YEARS:
             manifest = warehouse["manifests"][year]
             row = conn.execute(
                 "select expected_reports, received_reports, on_time_reports from marts.reporting_completeness "
-                "where reporting_year = %s and form = 'CDCS' and org_level = 'province'", (year,)).fetchone()
+                "where reporting_year = %s and form = 'CDCS' and org_level = 'province'",
+                (year,),
+            ).fetchone()
             reports = [r for r in manifest["reports"] if r["form"] == "CDCS"]
             assert row == (manifest["expected_units"]["CDCS"], len(reports), sum(r["is_on_time"] for r in reports))
-            missing = {r[0] for r in conn.execute(
-                "select unit_code from marts.missing_reports where reporting_year = %s and form = 'CDCS'", (year,))}
+            missing = {
+                r[0]
+                for r in conn.execute(
+                    "select unit_code from marts.missing_reports where reporting_year = %s and form = 'CDCS'", (year,)
+                )
+            }
             counted = set(manifest["counted"]["CDCS"])
             assert len(missing) == manifest["expected_units"]["CDCS"] - len(counted)
             assert not missing & counted
@@ -102,25 +112,37 @@ def test_a_resubmission_changes_the_marts_and_the_history_keeps_both(warehouse: 
     url, root = warehouse["url"], warehouse["root"]
     manifest = warehouse["manifests"][2026]
     unit = next(u for u, f in manifest["counted"]["CDCS"].items() if f["tong_doan_vien"] > 50)
-    source = next(f for f in sorted(manifest["files"], key=lambda f: f["received_at"], reverse=True)
-                  if f["unit_code"] == unit and f["kind"] == "workbook" and f["expected_accepted"])
+    source = next(
+        f
+        for f in sorted(manifest["files"], key=lambda f: f["received_at"], reverse=True)
+        if f["unit_code"] == unit and f["kind"] == "workbook" and f["expected_accepted"]
+    )
     content = parse_workbook(root / "2026" / source["path"]).content()
     content.figures["dv_duoc_thong_tin"] = content.figures["tong_doan_vien"]
     content.info["ngay_lap"] = None
     write_report(tmp_path / "fix.xlsx", content)
     settings = Settings(data_dir=root / "data", warehouse_url=url)
-    summary = ingest([tmp_path / "fix.xlsx"], url=url, settings=settings, run_id="fix",
-                     received_at=datetime(2026, 11, 25, 10, tzinfo=TIMEZONE))
+    summary = ingest(
+        [tmp_path / "fix.xlsx"],
+        url=url,
+        settings=settings,
+        run_id="fix",
+        received_at=datetime(2026, 11, 25, 10, tzinfo=TIMEZONE),
+    )
     assert summary.files[0].state.startswith("accepted")
     rebuilt = run_dbt(["build", "--quiet"], url=url, target_path=root / "target", log_path=root / "logs")
     assert rebuilt.success, rebuilt.failures
     with psycopg.connect(url) as conn:
         numerator = conn.execute(
             "select numerator, denominator from marts.indicator_values where reporting_year = 2026 "
-            "and org_level = 'grassroots' and indicator_code = 'I01' and unit_code = %s", (unit,)).fetchone()
+            "and org_level = 'grassroots' and indicator_code = 'I01' and unit_code = %s",
+            (unit,),
+        ).fetchone()
         versions = conn.execute(
             "select count(*) from marts.submissions where unit_code = %s and reporting_year = 2026 "
-            "and state like 'accepted%%'", (unit,)).fetchone()[0]
+            "and state like 'accepted%%'",
+            (unit,),
+        ).fetchone()[0]
     assert numerator[0] == numerator[1]
     assert versions >= 2
 
@@ -132,6 +154,65 @@ def test_analyst_role_reads_marts_only(warehouse: dict) -> None:
         for table in ("raw.support_cases", "restricted.support_people", "audit.submissions", "registry.unit_versions"):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute(f"select 1 from {table} limit 1")
-        columns = {r[0] for r in conn.execute(
-            "select column_name from information_schema.columns where table_schema = 'marts'")}
+        columns = {
+            r[0]
+            for r in conn.execute("select column_name from information_schema.columns where table_schema = 'marts'")
+        }
         assert not columns & {"ho_ten", "so_dinh_danh", "nguoi_pseudonym"}
+
+
+def test_reader_of_one_upper_union_is_confined_by_row_level_security(warehouse: dict) -> None:
+    from datetime import date
+    from urllib.parse import urlsplit, urlunsplit
+
+    from welfare.access import AccessError, create_reader
+    from welfare.registry import read_registry
+
+    url, root = warehouse["url"], warehouse["root"]
+    with psycopg.connect(url) as conn:
+        with pytest.raises(AccessError, match="not an upper-level union"):
+            create_reader(conn, "LDLD_HT", "reader_wrong")
+        reader = create_reader(conn, "CUM_TAY", "reader_cum_tay")
+    assert reader.password and reader.policies >= 8
+    # dbt recreates the marts: the policies must survive a rebuild.
+    rebuilt = run_dbt(
+        ["run", "--quiet", "--select", "indicator_values", "missing_reports"],
+        url=url,
+        target_path=root / "target",
+        log_path=root / "logs",
+    )
+    assert rebuilt.success, rebuilt.failures
+    parts = urlsplit(url)
+    reader_url = urlunsplit(parts._replace(netloc=f"reader_cum_tay:{reader.password}@{parts.hostname}:{parts.port}"))
+    registry = read_registry(root / "2026" / "registry.csv")
+    with psycopg.connect(reader_url, autocommit=True) as conn:
+        assert conn.execute("select current_user").fetchone()[0] == "reader_cum_tay"
+        rows = conn.execute("select distinct unit_code, reporting_year from marts.indicator_values").fetchall()
+        assert rows
+        for unit, year in rows:
+            if unit == "CUM_TAY":
+                continue
+            interval = registry.as_of(date(year, 10, 31), unit)
+            assert interval is not None and interval.ma_cap_tren == "CUM_TAY", (unit, year)
+        assert not conn.execute("select 1 from marts.indicator_values where org_level = 'province'").fetchall()
+        for unit, parent in conn.execute("select unit_code, parent_unit_code from marts.missing_reports"):
+            assert unit == "CUM_TAY" or parent == "CUM_TAY", (unit, parent)
+        assert conn.execute("select access.can_see('CUM_TT', 2026, current_user)").fetchone()[0] is False
+        assert conn.execute("select access.can_see('CUM_TAY', 2026, 'postgres')").fetchone()[0] is False
+        for statement in (
+            "select 1 from raw.cdcs_reports",
+            "select 1 from audit.submissions",
+            "select 1 from restricted.support_people",
+            "select 1 from access.reader_scopes",
+            "set role welfare_analyst",
+            "create function public.peek() returns bigint language sql as "
+            "'select count(*) from marts.indicator_values'",
+        ):
+            with pytest.raises((psycopg.errors.InsufficientPrivilege, psycopg.errors.UndefinedTable)):
+                conn.execute(statement)
+    # The analyst still sees everything.
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("set role welfare_analyst")
+        assert (
+            conn.execute("select count(*) from marts.indicator_values where org_level = 'province'").fetchone()[0] > 0
+        )

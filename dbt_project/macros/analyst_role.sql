@@ -27,6 +27,16 @@
             grant usage on schema marts to {{ adapter.quote(role) }};
             grant select on all tables in schema marts to {{ adapter.quote(role) }};
         end if;
+        -- Readers of one upper-level union (welfare access create-reader): same grants, and the
+        -- row-level security policies that confine them, re-applied to the rebuilt tables.
+        if exists (select 1 from pg_catalog.pg_roles where rolname = 'welfare_reader')
+           and exists (select 1 from pg_catalog.pg_namespace where nspname = 'marts') then
+            grant usage on schema marts to welfare_reader;
+            grant select on all tables in schema marts to welfare_reader;
+        end if;
+        if to_regprocedure('access.apply_row_security()') is not null then
+            perform access.apply_row_security();
+        end if;
     end
     $welfare$;
 {%- endmacro %}

@@ -47,7 +47,9 @@ warehouse_app = typer.Typer(
     no_args_is_help=True,
 )
 registry_app = typer.Typer(help="The unit registry (danh mục đơn vị): check it and load it.", no_args_is_help=True)
+access_app = typer.Typer(help="Who may read what in the warehouse.", no_args_is_help=True)
 app.add_typer(warehouse_app, name="warehouse")
+app.add_typer(access_app, name="access")
 app.add_typer(registry_app, name="registry")
 
 
@@ -373,6 +375,38 @@ def ingest(
             fail(str(exc))
             return
     print_ingest_summary(summary)
+
+
+# --- access -------------------------------------------------------------------------------------
+@access_app.command("create-reader")
+def access_create_reader(
+    unit: Annotated[str, typer.Option(help="The upper-level union (CAP_TREN code) the reader may see, e.g. CUM_TT.")],
+    role: Annotated[str, typer.Option(help="Login role to create, e.g. reader_cum_tt.")],
+    password: Annotated[str | None, typer.Option(help="Password to set; default: a random one, printed once.")] = None,
+) -> None:
+    """Create a login role that sees in the marts only one upper-level union and its grassroots units.
+
+    Row-level security (FORCEd, re-applied after every dbt build) confines it; it cannot read
+    raw, audit, restricted or registry tables. Running it again for an existing reader re-scopes it.
+    """
+    from welfare.access import AccessError, create_reader
+    from welfare.warehouse import WarehouseError, connect, warehouse_url
+
+    try:
+        with connect() as conn:
+            reader = create_reader(conn, unit, role, password)
+        url = warehouse_url()
+    except (AccessError, WarehouseError) as exc:
+        fail(str(exc))
+        return
+    console.print(
+        f"Reader [bold]{reader.role}[/] sees {reader.unit} and its grassroots units "
+        f"({reader.policies} marts tables under row-level security)."
+    )
+    if reader.password:
+        console.print(f"Password (shown once): {reader.password}")
+    host = url.split("@", 1)[-1]
+    console.print(f"Connect: psql 'postgresql://{reader.role}@{host}'")
 
 
 # --- build --------------------------------------------------------------------------------------

@@ -216,3 +216,16 @@ def test_reader_of_one_upper_union_is_confined_by_row_level_security(warehouse: 
         assert (
             conn.execute("select count(*) from marts.indicator_values where org_level = 'province'").fetchone()[0] > 0
         )
+
+
+def test_every_query_of_the_analyst_guide_runs_as_the_analyst(warehouse: dict) -> None:
+    import re
+
+    guide = (Path(__file__).parent.parent / "docs" / "analyst-guide.md").read_text(encoding="utf-8")
+    queries = re.findall(r"```sql\n(.*?)```", guide, flags=re.S)
+    assert len(queries) >= 8
+    with psycopg.connect(warehouse["url"], autocommit=True) as conn:
+        conn.execute("set role welfare_analyst")
+        for query in queries:
+            rows = conn.execute(query).fetchall()
+            assert rows, query

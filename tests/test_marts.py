@@ -229,3 +229,16 @@ def test_every_query_of_the_analyst_guide_runs_as_the_analyst(warehouse: dict) -
         for query in queries:
             rows = conn.execute(query).fetchall()
             assert rows, query
+
+
+def test_docs_site_is_written(warehouse: dict, tmp_path: Path) -> None:
+    import json
+
+    result = run_dbt(["docs", "generate", "--quiet"], url=warehouse["url"], target_path=tmp_path / "site",
+                     log_path=warehouse["root"] / "logs")
+    assert result.success
+    assert (tmp_path / "site" / "index.html").exists()
+    catalog = json.loads((tmp_path / "site" / "catalog.json").read_text())
+    assert "model.welfare.indicator_values" in catalog["nodes"]
+    manifest = json.loads((tmp_path / "site" / "manifest.json").read_text())
+    assert any(key.startswith("exposure.welfare.") for key in manifest["exposures"])

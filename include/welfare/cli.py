@@ -5,6 +5,7 @@ Each subcommand does what the Airflow tasks do, so a data engineer can run any s
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
@@ -441,6 +442,45 @@ def build(
         for failure in result.failures[:20]:
             err.print(f"  - {failure}")
         fail("dbt build failed; fix the models or data named above (details in dbt_project/logs/dbt.log).")
+
+
+# --- docs ---------------------------------------------------------------------------------------
+@app.command()
+def docs(
+    out: Annotated[
+        Path | None, typer.Option(help="Folder for the site (default: the data folder's dbt-docs/).")
+    ] = None,
+    serve: Annotated[
+        bool, typer.Option("--serve", help="Serve the site on http://127.0.0.1:PORT after writing it.")
+    ] = False,
+    port: Annotated[int, typer.Option(help="Port for --serve.")] = 8080,
+) -> None:
+    """Write the dbt documentation site (every model, column, test, lineage and exposure) and optionally serve it.
+
+    The site reads catalog.json and manifest.json next to index.html, so open it through --serve
+    (browsers refuse to load them from file://).
+    """
+    from welfare.build import BuildError, run_dbt
+    from welfare.warehouse import WarehouseError
+
+    target = out or get_settings().data_dir / "dbt-docs"
+    try:
+        result = run_dbt(["docs", "generate", "--quiet"], target_path=target)
+    except (BuildError, WarehouseError) as exc:
+        fail(str(exc))
+        return
+    if not result.success or not (target / "index.html").exists():
+        fail("dbt docs generate failed; run `welfare build` first and see dbt_project/logs/dbt.log.")
+    console.print(f"Documentation site written to {target / 'index.html'}")
+    if serve:
+        import functools
+        import http.server
+
+        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(target))
+        with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
+            console.print(f"Serving on http://127.0.0.1:{port}/ (Ctrl-C to stop)")
+            with contextlib.suppress(KeyboardInterrupt):
+                server.serve_forever()
 
 
 # --- template -----------------------------------------------------------------------------------

@@ -395,3 +395,39 @@ def test_year_over_year_warning_against_the_previous_accepted_year(
     assert second.files[0].state == "accepted_with_warnings"
     assert "tong_doan_vien.year_over_year" in rules
     assert rules["tong_doan_vien.year_over_year"]["severity"] == "warning"
+
+
+def test_two_intake_runs_at_once_register_and_load_every_file_once(
+        new_database, season_2025: tuple[Path, dict], pseudonym_key: str, tmp_path: Path) -> None:
+    import threading
+
+    from welfare.config import Settings
+
+    out, _ = season_2025
+    url = new_database()
+    settings = Settings(data_dir=tmp_path, warehouse_url=url)
+    with psycopg.connect(url) as conn:
+        load_registry(conn, out / "registry.csv")
+    folder = tmp_path / "landing"
+    folder.mkdir()
+    for path in sorted((out / "submissions").glob("CDCS_*.xlsx"))[:30]:
+        shutil.copy2(path, folder / path.name)
+    errors: list[BaseException] = []
+
+    def run(name: str) -> None:
+        try:
+            ingest([folder], url=url, settings=settings, run_id=name)
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(f"run-{i}",)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    with psycopg.connect(url) as conn:
+        assert conn.execute("select count(*), count(distinct landing_path) from audit.files").fetchone() == (30, 30)
+        accepted = conn.execute("select count(*) from audit.submissions where state like 'accepted%'").fetchone()[0]
+        assert conn.execute("select count(*) from raw.cdcs_reports").fetchone()[0] == accepted
+        assert conn.execute("select count(*) from audit.batches").fetchone()[0] == 2

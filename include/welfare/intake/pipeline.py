@@ -403,30 +403,31 @@ def _load(
     outcomes: list[FileOutcome] = []
     raw_counts: dict[str, int] = defaultdict(int)
     # Keep every original first (content-addressed, so a retry writes the same path).
-    stored: dict[int, Path] = {}
-    for index, file in enumerate(files):
+    stored: dict[Path, Path] = {}
+    for file in files:
         target = archive / file.data_sha[:2] / f"{file.data_sha[:16]}-{file.path.name}"
         if not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(file.path, target)
-        stored[index] = target
+        stored[file.path] = target
 
     with conn.transaction():
         conn.execute("select pg_advisory_xact_lock(%s)", (LOCK_KEY,))
+        files = _recheck_under_lock(conn, files)
         docs = validator.docs_index if validator else None
         batch_id = conn.execute(
             "insert into audit.batches (run_id, file_count, data_docs_path) values (%s, %s, %s) returning batch_id",
             (run_id, len(files), str(docs) if docs else None),
         ).fetchone()[0]  # type: ignore[index]
         first_ids: dict[str, int] = {}
-        for index, file in enumerate(files):
+        for file in files:
             if file.state == "duplicate" and file.duplicate_of is None:
                 file.duplicate_of = first_ids.get(file.data_sha)
-            outcome = _load_file(conn, batch_id, file, stored[index], key, calendar, raw_counts)
+            outcome = _load_file(conn, batch_id, file, stored[file.path], key, calendar, raw_counts)
             if outcome.state in ("rejected", "accepted_with_warnings") or any(
                 r.get("severity") == "warning" for r in outcome.reasons
             ):
-                outcome.feedback_path = write_feedback(stored[index], file.path.name, outcome)
+                outcome.feedback_path = write_feedback(stored[file.path], file.path.name, outcome)
                 conn.execute(
                     "update audit.files set feedback_path = %s where file_id = %s",
                     (str(outcome.feedback_path), outcome.file_id),
@@ -436,6 +437,39 @@ def _load(
             outcomes.append(outcome)
         conn.execute("update audit.batches set finished_at = now() where batch_id = %s", (batch_id,))
     return IngestSummary(batch_id, outcomes, dict(raw_counts), {})
+
+
+def _recheck_under_lock(conn: psycopg.Connection, files: list[_File]) -> list[_File]:
+    """Another intake run may have registered some of these files since we looked (two runs over
+    one folder): under the lock, skip what it registered from the same place and turn what it
+    registered from elsewhere into duplicates, so every file is registered and loaded once."""
+    shas = [f.data_sha for f in files]
+    known = conn.execute(
+        "select landing_path, sha256, file_id, file_name, duplicate_of from audit.files where sha256 = any(%s)", (shas,)
+    ).fetchall()
+    same_place = {(path, sha) for path, sha, *_ in known}
+    first = {sha: (file_id, name) for _, sha, file_id, name, duplicate_of in known if duplicate_of is None}
+    kept: list[_File] = []
+    for file in files:
+        if (str(file.path.resolve()), file.data_sha) in same_place:
+            continue
+        if file.data_sha in first and file.duplicate_of is None and file.state != "duplicate":
+            file.state, file.duplicate_of = "duplicate", first[file.data_sha][0]
+            file.reports = []
+            msg = message("file.duplicate", extra=first[file.data_sha][1])
+            file.reasons = [
+                {
+                    "rule": "file.duplicate",
+                    "severity": "info",
+                    "field": None,
+                    "cell": None,
+                    "value": "",
+                    "message_vi": msg.vi,
+                    "message_en": msg.en,
+                }
+            ]
+        kept.append(file)
+    return kept
 
 
 def _load_file(

@@ -82,9 +82,25 @@ def run_demo(
     console.print(table)
 
     print_scorecard(console, url, year, manifest)
+
+    from welfare.reports import build_reports
+
+    step = time.monotonic()
+    with console.status("annual reports (PDF, Excel, CSV, Parquet) for the province and each upper-level union…"):
+        reports = build_reports(year, out / "reports", url=url)
+    timings["reports"] = time.monotonic() - step
+    pdfs = [r for r in reports if r.kind == "pdf"]
+    console.print(
+        f"Reports: {len(pdfs)} PDF + workbook pairs under {out / 'reports'} "
+        f"(province: {next((r.path for r in pdfs if r.unit_code == 'LDLD_HT'), '—')})."
+    )
+    console.print(
+        f"Feedback to units: {settings.feedback_dir} and beside each kept original in "
+        f"{settings.data_dir / 'archive'}; Data Docs: {settings.data_dir / 'datadocs'}."
+    )
     timings["total"] = time.monotonic() - started
     console.print("Timings: " + ", ".join(f"{k} {v:.1f}s" for k, v in timings.items()) + f"\nOutput: {out.resolve()}")
-    return {"manifest": manifest, "timings": timings}
+    return {"manifest": manifest, "timings": timings, "reports": reports}
 
 
 def _season(

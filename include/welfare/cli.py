@@ -9,6 +9,7 @@ import contextlib
 import logging
 import os
 import shutil
+import subprocess
 import sys
 import time
 from enum import StrEnum
@@ -315,7 +316,7 @@ def print_ingest_summary(summary: Any, limit: int = 25) -> None:
         for column in ("file", "state", "reason"):
             detail.add_column(column, overflow="fold")
         for outcome in problems[:limit]:
-            first = next((r for r in outcome.reasons if r.get("severity") in ("error", "warning")), {})
+            first: dict[str, Any] = next((r for r in outcome.reasons if r.get("severity") in ("error", "warning")), {})
             where = f"[{first.get('cell')}] " if first.get("cell") else ""
             detail.add_row(
                 outcome.path.name, outcome.state, f"{where}{first.get('rule', '')}: {first.get('message_en', '')}"
@@ -552,6 +553,15 @@ def demo(
             "indicator's status (met / on track / behind) can be judged."
         ),
     ] = True,
+    airflow: Annotated[
+        bool,
+        typer.Option(
+            "--airflow",
+            help="Replay the season through the Airflow DAGs with dag.test() (reference data, intake in waves, "
+            "warehouse through Cosmos, reminders, annual reports with an automatic sign-off) instead of "
+            "calling each step directly.",
+        ),
+    ] = False,
 ) -> None:
     """Run the annual cycle on generated data: warehouse, registry, submissions, intake, dbt, scorecard.
 
@@ -562,7 +572,14 @@ def demo(
     from welfare.demo import run_demo
 
     try:
-        run_demo(year=year, out=out, seed=seed, console=console, progress=progress_bar, baseline=baseline)
+        if airflow:
+            from welfare.demo import run_demo_through_airflow
+
+            run_demo_through_airflow(
+                year=year, out=out, seed=seed, console=console, progress=progress_bar, baseline=baseline
+            )
+        else:
+            run_demo(year=year, out=out, seed=seed, console=console, progress=progress_bar, baseline=baseline)
     except Exception as exc:
         log.debug("demo failed", exc_info=True)
         fail(f"the demo stopped: {exc}. Run again with -v for details.")
@@ -616,6 +633,73 @@ def report(
     console.print(table)
     if files:
         console.print(f"Snapshot {files[0].snapshot_id}; {len(files)} files under {target}/{year}/.")
+
+
+# --- airflow ------------------------------------------------------------------------------------
+@app.command("airflow")
+def airflow_cmd(
+    port: Annotated[int, typer.Option(help="Port of the Airflow UI and API (127.0.0.1 only).")] = 8080,
+    init_only: Annotated[
+        bool,
+        typer.Option("--init-only", help="Prepare the metadata database and users, print the login, start nothing."),
+    ] = False,
+) -> None:
+    """Start Airflow locally on this warehouse: api-server, scheduler, dag-processor, triggerer.
+
+    AIRFLOW_HOME is the data folder's airflow/; Airflow's metadata live in a database `airflow` on the
+    warehouse's PostgreSQL (the embedded one by default; AIRFLOW__DATABASE__SQL_ALCHEMY_CONN overrides);
+    the DAGs are the checkout's dags/, the connection `welfare_warehouse` points at the same warehouse.
+    Users come from the simple auth manager: `admin`, and `approver` who signs the provincial report off.
+    Ctrl-C stops everything it started. DAGs start paused: unpause them in the UI.
+    """
+    from welfare.orchestration.local import COMPONENTS, LocalAirflowError, local_airflow
+    from welfare.warehouse import WarehouseError, redact
+
+    try:
+        airflow = local_airflow(port=port)
+        with console.status("airflow db migrate…"):
+            airflow.migrate()
+    except (LocalAirflowError, WarehouseError) as exc:
+        fail(str(exc))
+        return
+    passwords = airflow.passwords()
+    login = Table(title="Airflow (local)")
+    login.add_column("")
+    login.add_column("")
+    login.add_row("UI", airflow.base_url)
+    for user, role in airflow.users.items():
+        login.add_row(f"user {user} ({role})", passwords[user])
+    login.add_row("passwords file", str(airflow.passwords_file))
+    login.add_row("AIRFLOW_HOME", str(airflow.home))
+    login.add_row("metadata database", redact(airflow.metadata_url))
+    login.add_row("warehouse (welfare_warehouse)", redact(airflow.warehouse_url))
+    login.add_row("logs", str(airflow.home / "logs"))
+    if init_only:
+        console.print(login)
+        return
+    processes = airflow.start()
+    with console.status(f"starting {', '.join(COMPONENTS)}…"):
+        up = airflow.wait_until_up()
+    console.print(login)
+    if not up:
+        err.print(f"[yellow]the api-server did not answer yet; see {airflow.home / 'logs' / 'api-server.log'}[/]")
+    console.print("Running; Ctrl-C stops Airflow.")
+    try:
+        while all(p.poll() is None for p in processes.values()):
+            time.sleep(2)
+        dead = [name for name, p in processes.items() if p.poll() is not None]
+        err.print(f"[red]{', '.join(dead)} stopped; see {airflow.home / 'logs'}[/]")
+    except KeyboardInterrupt:
+        console.print("Stopping Airflow…")
+    finally:
+        for process in processes.values():
+            if process.poll() is None:
+                process.terminate()
+        for process in processes.values():
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
 
 
 def main() -> None:

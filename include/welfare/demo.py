@@ -63,15 +63,15 @@ def run_demo(
     if not built.success:
         raise RuntimeError("dbt build failed: " + "; ".join(built.failures[:5]))
 
-    files: list[dict[str, Any]] = manifest["files"]  # type: ignore[assignment]
+    files: list[dict[str, Any]] = manifest["files"]
     kinds = Counter(Path(f["path"]).suffix for f in files)
     rejected = sum(1 for f in files if not f["expected_accepted"])
     console.print(
         f"Submissions generated: {len(files)} files ({', '.join(f'{n} {k}' for k, n in sorted(kinds.items()))}); "
         f"{rejected} are built to be rejected or recognised as duplicates."
     )
-    expected: dict[str, int] = manifest["expected_units"]  # type: ignore[assignment]
-    reports: list[dict[str, Any]] = manifest["reports"]  # type: ignore[assignment]
+    expected: dict[str, int] = manifest["expected_units"]
+    reports: list[dict[str, Any]] = manifest["reports"]
     table = Table(title=f"Season {year}: reports the generator expects to count")
     for column in ("form", "expected", "received", "on time", "late"):
         table.add_column(column, justify="right" if column != "form" else "left")
@@ -87,9 +87,9 @@ def run_demo(
 
     step = time.monotonic()
     with console.status("annual reports (PDF, Excel, CSV, Parquet) for the province and each upper-level union…"):
-        reports = build_reports(year, out / "reports", url=url)
+        written = build_reports(year, out / "reports", url=url)
     timings["reports"] = time.monotonic() - step
-    pdfs = [r for r in reports if r.kind == "pdf"]
+    pdfs = [r for r in written if r.kind == "pdf"]
     console.print(
         f"Reports: {len(pdfs)} PDF + workbook pairs under {out / 'reports'} "
         f"(province: {next((r.path for r in pdfs if r.unit_code == 'LDLD_HT'), '—')})."
@@ -100,7 +100,73 @@ def run_demo(
     )
     timings["total"] = time.monotonic() - started
     console.print("Timings: " + ", ".join(f"{k} {v:.1f}s" for k, v in timings.items()) + f"\nOutput: {out.resolve()}")
-    return {"manifest": manifest, "timings": timings, "reports": reports}
+    return {"manifest": manifest, "timings": timings, "reports": written}
+
+
+def run_demo_through_airflow(
+    year: int,
+    out: Path,
+    seed: int,
+    console: Console,
+    progress: Callable[[], Any],
+    baseline: bool = True,
+) -> dict[str, object]:
+    """The same season, replayed through the DAGs (`welfare.orchestration.cycle.run_cycle`)."""
+    from welfare.calendar import BASELINE_YEAR
+    from welfare.config import get_settings
+    from welfare.generator.province import generate_province
+    from welfare.intake.pseudonym import ensure_demo_key
+    from welfare.orchestration.cycle import run_cycle
+    from welfare.warehouse import redact, warehouse_url
+
+    timings: dict[str, float] = {}
+    started = time.monotonic()
+    url = warehouse_url()
+    settings = get_settings()
+    ensure_demo_key(settings.data_dir)
+    console.rule(f"[bold]Annual cycle {year} through Airflow[/] — warehouse {redact(url)}")
+    if baseline and year > BASELINE_YEAR:
+        _season(BASELINE_YEAR, out / f"baseline-{BASELINE_YEAR}", seed, url, settings, progress, timings)
+        console.print(f"Baseline {BASELINE_YEAR} ingested directly (its indicators set the path to 2030).")
+    step = time.monotonic()
+    with progress() as bar:
+        task = bar.add_task(f"generating {year}", total=None)
+        manifest = generate_province(
+            out, year, seed=seed, progress=lambda d, t, what: bar.update(task, completed=d, total=t, description=what)
+        )
+    timings[f"generate {year}"] = time.monotonic() - step
+    result = run_cycle(year, out / "submissions", out, progress=lambda message: console.log(message))
+    runs = Table(title=f"Season {year} through the DAGs (dag.test)")
+    for column in ("DAG", "logical date", "state", "seconds", "note"):
+        runs.add_column(column)
+    for s in result.steps:
+        colour = "green" if s.state == "success" else "red"
+        runs.add_row(s.dag_id, s.logical_date[:16], f"[{colour}]{s.state}[/]", f"{s.seconds:.0f}", s.note)
+    console.print(runs)
+    for run in result.report_runs:
+        final = (
+            f", final: {len(run['final_files'])} file(s) approved by {run['approved_by']}" if run["final_at"] else ""
+        )
+        console.print(
+            f"Reports {run['kind']}: snapshot {run['snapshot']}, {len(run['draft_files'])} draft file(s){final}."
+        )
+    console.print(
+        f"Reminders: {len(result.reminder_files)} list(s) under {settings.data_dir / 'reminders' / str(year)}."
+    )
+    print_scorecard(console, url, year, manifest)
+    timings |= {f"airflow {k}": v for k, v in result.timings.items()}
+    timings["total"] = time.monotonic() - started
+    console.print("Timings: " + ", ".join(f"{k} {v:.1f}s" for k, v in timings.items()) + f"\nOutput: {out.resolve()}")
+    if not result.ok:
+        raise RuntimeError(
+            "some runs failed: "
+            + "; ".join(
+                f"{s.dag_id} {s.logical_date[:16]} ({', '.join(s.failed_tasks)})"
+                for s in result.steps
+                if s.state != "success"
+            )
+        )
+    return {"manifest": manifest, "timings": timings, "cycle": result}
 
 
 def _season(

@@ -21,5 +21,5 @@ def ensure_schema(conn: psycopg.Connection) -> None:
     with conn.transaction():
         conn.execute("select pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
         for sql_file in files:
-            conn.execute(sql_file.read_text(encoding="utf-8"))  # type: ignore[arg-type]
-        conn.execute(raw_ddl())  # type: ignore[arg-type]
+            conn.execute(sql_file.read_text(encoding="utf-8"))
+        conn.execute(raw_ddl())

@@ -16,10 +16,11 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import IO, Any
 
 from welfare.calendar import DEFAULT_CALENDAR, Calendar
 from welfare.config import TIMEZONE
-from welfare.forms import CAPTREN_FIGURES, CDCS_FIGURES, FORM_VERSIONS, INFO_FIELDS, SUPPORT_FIELDS
+from welfare.forms import CAPTREN_FIGURES, CDCS_FIGURES, FORM_VERSIONS, INFO_FIELDS, SUPPORT_FIELDS, Form
 from welfare.generator import values
 from welfare.indicators import GOOD_GRADES, INDICATORS
 from welfare.registry import COLUMNS as REGISTRY_COLUMNS
@@ -51,9 +52,9 @@ def _units(grassroots: int) -> Iterator[tuple[str, str, str, str]]:
                 yield f"{upper}C{made:06d}", "CDCS", upper, rng.choices(_TYPES, weights=_TYPE_WEIGHTS)[0]
 
 
-def _open(path: Path) -> csv.writer:  # type: ignore[valid-type]
+def _open(path: Path) -> tuple[Any, IO[str]]:
     handle = path.open("w", encoding="utf-8", newline="")
-    return csv.writer(handle, lineterminator="\n"), handle  # type: ignore[return-value]
+    return csv.writer(handle, lineterminator="\n"), handle
 
 
 def generate_national(
@@ -109,8 +110,8 @@ def generate_national(
             "",
             f"{code.lower()}@congdoan.example",
             "",
-            FORM_VERSIONS[form][0],
-        ]  # type: ignore[index]
+            FORM_VERSIONS[Form(form)][0],
+        ]
 
     def flush_upper() -> None:
         if pending_upper is None:
@@ -139,15 +140,15 @@ def generate_national(
         figures = values.cdcs_figures(seed, code, loai_hinh, year)
         rng = values.unit_rng(seed, "national", code)
         people = max(0, round(rng.expovariate(1 / rows_per_unit) / 1.15))
-        helped = max(int(figures["dv_kho_khan_duoc_ho_tro"]), people)  # type: ignore[call-overload]
-        hardship = max(int(figures["dv_kho_khan"]), helped)  # type: ignore[call-overload]
-        total = max(int(figures["tong_doan_vien"]), hardship)  # type: ignore[call-overload]
+        helped = max(int(str(figures["dv_kho_khan_duoc_ho_tro"])), people)
+        hardship = max(int(str(figures["dv_kho_khan"])), helped)
+        total = max(int(str(figures["tong_doan_vien"])), hardship)
         figures.update(
             dv_kho_khan_duoc_ho_tro=helped,
             dv_kho_khan=hardship,
             tong_doan_vien=total,
-            tong_lao_dong=max(int(figures["tong_lao_dong"]), total),
-        )  # type: ignore[call-overload]
+            tong_lao_dong=max(int(str(figures["tong_lao_dong"])), total),
+        )
         cdcs_writer.writerow(
             info(code, f"Công đoàn cơ sở {code}", parent, "CDCS") + [fmt(figures[c]) for c in cdcs_codes]
         )
@@ -174,8 +175,8 @@ def generate_national(
     for path in sorted(folder.iterdir()):
         os.utime(path, (stamp, stamp))
         digest = hashlib.sha256()
-        with path.open("rb") as handle:
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
+        with path.open("rb") as binary:
+            for chunk in iter(lambda: binary.read(1 << 20), b""):
                 digest.update(chunk)
         files.append(
             {

@@ -232,10 +232,9 @@ def generate_province(
             # A broken copy sent first; the good version follows unless the rule only warns.
             broken = _copy(versions[0])
             broken.received_at -= timedelta(days=2)
-            broken.content.info["ngay_lap"] = min(
-                broken.content.info["ngay_lap"],
-                broken.received_at.date(),  # type: ignore[type-var]
-            )
+            prepared = broken.content.info["ngay_lap"]
+            if isinstance(prepared, date):
+                broken.content.info["ngay_lap"] = min(prepared, broken.received_at.date())
             upper_cases[index].apply(broken.content, year)
             broken.accepted, broken.rules = not upper_cases[index].rejects, [upper_cases[index].rule]
             broken.note = upper_cases[index].description

@@ -7,7 +7,7 @@ has both. Values that are personal data arrive here already masked by the valida
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import psycopg
@@ -112,7 +112,7 @@ def write_upper_summaries(
             elif code in latest:
                 _, _state, _, received, name, reasons = latest[code]
                 counts["rejected"] += 1
-                first = next((r for r in reasons if r.get("severity") == "error"), {})
+                first: dict[str, Any] = next((r for r in reasons if r.get("severity") == "error"), {})
                 lines.append(
                     f"[BỊ TỪ CHỐI / REJECTED] {code} {child.ten_don_vi}: {name} ({received:%d/%m/%Y}) — "
                     f"{first.get('message_vi', '')} / {first.get('message_en', '')}"

@@ -198,8 +198,10 @@ def ingest(
 def _register(conn: psycopg.Connection, paths: list[Path], received_at: datetime | None) -> list[_File]:
     """Hash every file; a file already registered from the same place is skipped (re-runs change nothing)."""
     known_paths = {(row[0], row[1]) for row in conn.execute("select landing_path, sha256 from audit.files")}
-    first_by_sha = dict(conn.execute("select sha256, file_id from audit.files where duplicate_of is null").fetchall())
-    names = dict(conn.execute("select file_id, file_name from audit.files").fetchall())
+    first_by_sha: dict[str, int] = dict(
+        conn.execute("select sha256, file_id from audit.files where duplicate_of is null").fetchall()
+    )
+    names: dict[int, str] = dict(conn.execute("select file_id, file_name from audit.files").fetchall())
     files: list[_File] = []
     seen_in_batch: dict[str, _File] = {}
     for path in paths:
@@ -331,11 +333,12 @@ def _attach_bulk_support(files: list[_File]) -> None:
         orphans = 0
         for row in rows:
             unit, year = row.get("ma_don_vi"), row.get("nam_bao_cao")
-            report = targets.get((str(unit.value) if unit else "", year.value if year else 0))  # type: ignore[arg-type]
-            if report is None:
+            year_value = year.value if year is not None and isinstance(year.value, int) else 0
+            target = targets.get((str(unit.value) if unit else "", year_value))
+            if target is None:
                 orphans += 1
                 continue
-            report.support.append({k: v for k, v in row.items() if k not in ("ma_don_vi", "nam_bao_cao")})
+            target.support.append({k: v for k, v in row.items() if k not in ("ma_don_vi", "nam_bao_cao")})
         if orphans:
             _reject(
                 file,
@@ -552,8 +555,8 @@ def _insert_submission(
                 """select count(*) from audit.submissions where form = %s and unit_code = %s and reporting_year = %s
                and state in ('accepted', 'accepted_with_warnings')""",
                 (form, unit, year),
-            ).fetchone()[0]
-        )  # type: ignore[index]
+            ).fetchone()[0]  # type: ignore[index]
+        )
         if not after_lock:
             conn.execute(
                 """update audit.submissions set is_superseded = true where form = %s and unit_code = %s

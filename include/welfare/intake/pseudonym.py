@@ -24,7 +24,7 @@ class MissingKeyError(RuntimeError):
 
 def _from_airflow() -> str | None:
     try:
-        from airflow.sdk import BaseHook  # type: ignore[attr-defined]
+        from airflow.sdk import BaseHook
 
         return BaseHook.get_connection(AIRFLOW_CONN).password or None
     except Exception:  # noqa: BLE001 - no Airflow, or no such connection: fall through to the error

@@ -418,7 +418,7 @@ class Validator:
             self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
         except (ImportError, AttributeError):  # the progress-bar switch moved between GX releases
             pass
-        actions = []
+        actions: list[Any] = []
         if docs_dir is not None:
             self.context.add_data_docs_site(
                 "welfare_run",
@@ -467,6 +467,7 @@ class Validator:
             if item.success:
                 continue
             config = item.expectation_config
+            assert config is not None
             meta = dict(config.meta or {})
             meta["severity"] = (
                 "warning" if str(getattr(config.severity, "value", config.severity)) == "warning" else "error"
@@ -612,7 +613,7 @@ def _apply_row_rule(report: ReportInput) -> None:
                 f.severity = "warning"
                 f.message_vi += " Dòng này đã bị loại, các dòng khác được nạp."
                 f.message_en += " The row was dropped; the other rows were loaded."
-        report.dropped_rows = set(bad)  # type: ignore[arg-type]
+        report.dropped_rows = set(bad)
     else:
         report.findings.append(_finding("hotro.bad_row_share", "error", None, None, f"{len(bad)}/{total}", "row_share"))
 

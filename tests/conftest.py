@@ -92,3 +92,12 @@ def season_2025(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     out = tmp_path_factory.mktemp("season2025")
     manifest = generate_province(out, 2025, seed=7)
     return out, manifest
+
+
+@pytest.fixture(scope="session")
+def welfare_cycle(new_database, season_2025: tuple[Path, dict], pseudonym_key: str, tmp_path_factory) -> dict:
+    """Part of the 2025 season through intake, dbt build and reports (tests/reliability.py: full_cycle)."""
+    from reliability import full_cycle
+
+    out, manifest = season_2025
+    return full_cycle(new_database(), out, manifest, tmp_path_factory.mktemp("cycle"))

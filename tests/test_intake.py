@@ -311,8 +311,9 @@ def test_a_failure_during_load_leaves_nothing_and_the_retry_loads_once(
         return real(*args, **kwargs)
 
     monkeypatch.setattr(pipeline, "_copy_raw", failing)
-    with pytest.raises(psycopg.OperationalError):
+    with pytest.raises(IntakeError, match="connection was lost") as caught:
         ingest(files, url=url, settings=settings, run_id="crash")
+    assert isinstance(caught.value.__cause__, psycopg.OperationalError)
     with psycopg.connect(url) as conn:
         for table in ("audit.files", "audit.submissions", "raw.cdcs_reports", "raw.support_cases"):
             assert conn.execute(f"select count(*) from {table}").fetchone()[0] == 0, table

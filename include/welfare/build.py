@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -28,6 +28,11 @@ DEFAULT_PORT = 5432
 
 # dbtRunner keeps global state (flags, adapters): one invocation at a time per process.
 _DBT_LOCK = threading.Lock()
+# dbt replaces the marts one table at a time: a report snapshot read in the middle of a build would mix
+# marts from before and after it. Builds hold this advisory lock exclusively, snapshots share it
+# (welfare.reports.snapshot), so a snapshot waits for a running build and a build for a snapshot being read.
+BUILD_LOCK_KEY = 0x44425442  # "DBTB"
+_WRITING_COMMANDS = frozenset({"build", "run", "seed", "snapshot", "clone"})
 
 
 class BuildError(RuntimeError):
@@ -154,6 +159,23 @@ def _count(result: BuildResult, run_results: Sequence[object]) -> None:
             result.failures.append(f"{name}: {status} — {getattr(run_result, 'message', '') or ''}".strip())
 
 
+@contextmanager
+def build_lock(url: str) -> Iterator[None]:
+    """Hold the marts' build lock (see BUILD_LOCK_KEY) on a connection of its own: should the process die,
+    PostgreSQL releases the lock with the connection."""
+    import psycopg
+
+    from welfare.warehouse import redact
+
+    try:
+        conn = psycopg.connect(url, autocommit=True, connect_timeout=10)
+    except psycopg.OperationalError as exc:
+        raise BuildError(f"cannot connect to the warehouse at {redact(url)}: {exc}") from exc
+    with conn:
+        conn.execute("select pg_advisory_lock(%s)", (BUILD_LOCK_KEY,))
+        yield
+
+
 def run_dbt(
     args: list[str],
     url: str | None = None,
@@ -175,7 +197,8 @@ def run_dbt(
     if not args:
         raise BuildError("no dbt command given (e.g. ['build'])")
     project = dbt_project_dir()
-    env = connection_env(url or warehouse_url())
+    target_url = url or warehouse_url()
+    env = connection_env(target_url)
     if threads is not None:
         env["DBT_THREADS"] = str(threads)
     colours: list[str] = []
@@ -195,7 +218,8 @@ def run_dbt(
         str(log_path or project / "logs"),
     ]
     started = time.monotonic()
-    with _DBT_LOCK, _environment(env):
+    writes = bool(_WRITING_COMMANDS & set(args))
+    with _DBT_LOCK, _environment(env), build_lock(target_url) if writes else nullcontext():
         outcome = dbtRunner().invoke(command)
     elapsed = time.monotonic() - started
     result = BuildResult(command=list(args), success=bool(outcome.success), elapsed_seconds=elapsed)

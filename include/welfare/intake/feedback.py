@@ -6,6 +6,7 @@ has both. Values that are personal data arrive here already masked by the valida
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -61,8 +62,19 @@ def write_feedback(stored: Path, original_name: str, outcome: FileOutcome) -> Pa
     block(f"Errors ({len(errors)}) — must be corrected:", errors, "message_en")
     block(f"Warnings ({len(warnings)}) — please check or explain:", warnings, "message_en")
     target = stored.with_name(stored.name + ".phan-hoi.txt")
-    target.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _write_text(target, "\n".join(lines) + "\n")
     return target
+
+
+def _write_text(target: Path, text: str) -> None:
+    """Replace `target` whole or not at all: a write cut short (disk full) leaves the previous file."""
+    partial = target.with_name(f".{target.name[:60]}.{os.getpid()}.part")
+    try:
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(target)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
 
 
 def write_upper_summaries(
@@ -126,6 +138,6 @@ def write_upper_summaries(
             f"{counts['missing']} chưa nộp / not received.",
         ]
         path = target_dir / f"{upper.ma_don_vi}.txt"
-        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        _write_text(path, "\n".join(lines) + "\n")
         written.append(path)
     return written

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -323,9 +324,44 @@ def _calamine_errors(path: Path) -> Iterator[None]:
         raise _unreadable(path, "the reader stopped on malformed content") from exc
 
 
+def _bounded(sheet: Any, path: Path) -> Any:
+    """The sheet, unless its rectangle is absurd for a report (a stray cell at XFD1048576, or an .xls,
+    which has no zip for safety.check_file to measure): turned into Python it would take gigabytes."""
+    from welfare.intake.safety import DEFAULT_LIMITS
+
+    cells = sheet.height * sheet.width
+    if cells <= DEFAULT_LIMITS.max_sheet_cells:
+        return sheet
+    raise FileRejected(
+        "sheet_too_large",
+        f"Sheet «{sheet.name}» của tệp «{path.name}» trải trên {sheet.height:,} dòng × {sheet.width:,} cột "
+        f"({cells:,} ô) trong khi một báo cáo chỉ có vài nghìn ô. Hãy xóa các ô nằm xa bảng số liệu "
+        "(Ctrl+End cho biết ô cuối cùng), lưu lại rồi gửi lại.",
+        f"Sheet '{sheet.name}' of '{path.name}' spans {sheet.height:,} rows × {sheet.width:,} columns "
+        f"({cells:,} cells) while a report has a few thousand. Delete the cells far from the tables "
+        "(Ctrl+End shows the last one), save and send it again.",
+    )
+
+
+def _holds_something(sheet: Any) -> bool:
+    if sheet.height * sheet.width > 10_000:
+        return True  # not worth converting to know: it is not empty
+    return _has_content(sheet.to_python())
+
+
+def _visible(text: str) -> str:
+    """NUL (U+0000) shown as U+FFFD: PostgreSQL text cannot hold it, and nobody types it."""
+    return text.replace("\x00", "\ufffd") if "\x00" in text else text
+
+
 def _grid(sheet: Any) -> Grid:
     """The sheet's cells from A1, so list indexes are Excel's row and column numbers minus one."""
-    rows: Grid = sheet.to_python(skip_empty_area=False)
+    rows: Grid = [
+        [_visible(v) if isinstance(v, str) else v for v in row]
+        if any(isinstance(v, str) and "\x00" in v for v in row)
+        else row
+        for row in sheet.to_python(skip_empty_area=False)
+    ]
     end = sheet.end
     if not rows or end is None:
         return []
@@ -356,24 +392,105 @@ def _find_sheet(names: Sequence[str], canonical: str) -> str | None:
     return None
 
 
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# An Excel 97-2003 file (no zip that safety.check_file could measure) of a few kilobytes can declare a
+# cell at IV65536: calamine then allocates 16 million cells per sheet, gigabytes, and a failed Rust
+# allocation aborts the whole process. Such files are opened in a child process with a memory cap.
+CHILD_MEMORY_BYTES = 1024 * 1024 * 1024
+CHILD_SECONDS = 120
+
+
 def _load(path: Path) -> tuple[list[str], dict[str, Grid]]:
     """Sheet names, and the grids of the three form sheets that exist (by canonical name)."""
+    # Read outside _calamine_errors: a file that cannot be read (permissions, vanished) is the
+    # landing zone's problem and must not be mistaken for a damaged workbook. check_file caps the size.
+    data = path.read_bytes()
+    if data.startswith(_OLE2_MAGIC):
+        return _load_in_child(path, data)
+    return _load_bytes(path, data)
+
+
+def _load_in_child(path: Path, data: bytes) -> tuple[list[str], dict[str, Grid]]:
+    """`_load_bytes` in a child process limited to CHILD_MEMORY_BYTES and CHILD_SECONDS."""
+    import pickle  # nosec - the child is this module, run on our side
+    import subprocess
+    import sys
+
+    code = "from welfare.intake.parse import _child_main; _child_main()"
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", code, str(CHILD_MEMORY_BYTES), path.name],
+            input=data,
+            capture_output=True,
+            timeout=CHILD_SECONDS,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise _too_big_to_open(path, f"more than {CHILD_SECONDS} s") from None
+    if done.returncode == 0:
+        result = pickle.loads(done.stdout)  # noqa: S301 - written by _child_main from this module
+        if isinstance(result, FileRejected):
+            raise result
+        names, grids = result
+        return names, grids
+    if done.returncode == 3:  # _child_main: MemoryError
+        raise _too_big_to_open(path, f"more than {CHILD_MEMORY_BYTES // 2**20} MB of memory")
+    if done.returncode < 0 or b"memory allocation" in done.stderr:  # killed, or a Rust abort on allocation
+        raise _too_big_to_open(path, f"more than {CHILD_MEMORY_BYTES // 2**20} MB of memory")
+    raise _unreadable(
+        path, done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:][0][:300] if done.stderr else "?"
+    )
+
+
+def _child_main() -> None:
+    """Entry point of the child process: the file's bytes on stdin, the pickled result on stdout."""
+    import pickle  # nosec
+    import resource
+    import sys
+
+    limit = int(sys.argv[1])
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    data = sys.stdin.buffer.read()
+    result: object
+    try:
+        result = _load_bytes(Path(sys.argv[2]), data)
+    except FileRejected as exc:
+        result = exc
+    except MemoryError:
+        sys.exit(3)
+    sys.stdout.buffer.write(pickle.dumps(result))
+
+
+def _too_big_to_open(path: Path, what: str) -> FileRejected:
+    return FileRejected(
+        "sheet_too_large",
+        f"Tệp «{path.name}» cần {what} để mở: một sheet trải trên diện tích lớn hơn nhiều so với một báo cáo "
+        "(ví dụ một ô ở dòng hoặc cột cuối cùng của sheet). Hãy xóa các ô nằm xa bảng số liệu (Ctrl+End cho "
+        "biết ô cuối cùng), lưu lại rồi gửi lại.",
+        f"'{path.name}' needs {what} to open: a sheet spans far more than a report (e.g. a cell in the last "
+        "row or column of the sheet). Delete the cells far from the tables (Ctrl+End shows the last one), "
+        "save and send it again.",
+    )
+
+
+def _load_bytes(path: Path, data: bytes) -> tuple[list[str], dict[str, Grid]]:
     from python_calamine import CalamineWorkbook
 
     with _calamine_errors(path):
         # from_filelike recognises the format by content, so a .xlsx renamed .xls still opens.
-        with path.open("rb") as handle:
-            book = CalamineWorkbook.from_filelike(handle)
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         try:
-            names = list(book.sheet_names)
+            # Names as shown (NUL made visible), and the name each stands for in the file.
+            in_file = {_visible(n): n for n in book.sheet_names}
+            names = list(in_file)
             grids: dict[str, Grid] = {}
             for canonical in (SHEET_INFO, SHEET_FIGURES, SHEET_SUPPORT):
                 actual = _find_sheet(names, canonical)
                 if actual is not None:
-                    grids[canonical] = _grid(book.get_sheet_by_name(actual))
+                    grids[canonical] = _grid(_bounded(book.get_sheet_by_name(in_file[actual]), path))
             if not any(grids.values()):
                 # Tell "empty" from "not our sheets": does any sheet hold anything?
-                nonempty = any(_has_content(book.get_sheet_by_name(n).to_python()) for n in names)
+                nonempty = any(_holds_something(book.get_sheet_by_name(n)) for n in in_file.values())
                 if not nonempty:
                     grids = {}
                     names = []
@@ -876,7 +993,14 @@ def _detect_encoding(path: Path) -> str:
         while True:
             chunk = handle.read(_CHUNK)
             try:
-                decoder.decode(chunk, final=not chunk)
+                text = decoder.decode(chunk, final=not chunk)
+                if "\x00" in text:  # no text holds NUL: UTF-32 read as UTF-16, or binary content
+                    line += text[: text.index("\x00")].count("\n")
+                    raise _bad_encoding(
+                        path,
+                        f"dòng {line} có ký tự NUL (byte 0), tệp không phải văn bản CSV",
+                        f"line {line} holds a NUL character (byte 0): this is not CSV text",
+                    )
             except UnicodeDecodeError as exc:
                 if encoding.startswith("utf-16"):
                     raise _bad_encoding(path, "UTF-16 không hợp lệ", "invalid UTF-16") from None
@@ -996,16 +1120,14 @@ def parse_csv(path: Path | str) -> BulkCsv:
         )
     if suffix != ".csv":
         raise _wrong_type(path)
-    try:
-        encoding = _detect_encoding(path)
-        with path.open("r", encoding=encoding, newline="") as handle:
-            header_row, header_line = 0, ""
-            for header_row, line in enumerate(handle, start=1):  # noqa: B007 - the row is used after the loop
-                if line.strip().strip(",;\t"):
-                    header_line = line
-                    break
-    except OSError as exc:
-        raise _csv_unreadable(path, exc) from exc
+    # An OSError (permissions, a vanished file) propagates: it is the landing zone's problem, not the sender's.
+    encoding = _detect_encoding(path)
+    with path.open("r", encoding=encoding, newline="") as handle:
+        header_row, header_line = 0, ""
+        for header_row, line in enumerate(handle, start=1):  # noqa: B007 - the row is used after the loop
+            if line.strip().strip(",;\t"):
+                header_line = line
+                break
     if not header_line:
         raise FileRejected(
             "empty",

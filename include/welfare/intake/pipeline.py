@@ -8,12 +8,15 @@ advisory lock, so a failure leaves the warehouse as it was and the retry loads t
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
+import os
 import shutil
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -40,6 +43,38 @@ LOCK_KEY = 0x494E544B  # "INTK": one intake batch loads at a time
 
 class IntakeError(RuntimeError):
     """The run itself could not proceed (no warehouse, no registry, no key); no file was judged."""
+
+
+_NOTHING_LOADED = (
+    "Nothing of this batch was loaded and every file is still in the landing zone: run the same command again "
+    "once this is fixed."
+)
+
+
+def _advice(exc: OSError, folder: Path) -> str:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"The disk (or quota) holding {folder} is full: free space there."
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"The intake user may not use {folder}: give it read access to the landing zone and write access to the data folder (chmod/chown)."
+    if exc.errno == errno.ENOENT:
+        return "The file disappeared after intake found it (moved or deleted while intake ran): put it back, or leave it out."
+    return "Check the file system (disk, network share, permissions)."
+
+
+@contextmanager
+def _file_errors(doing: str, path: Path) -> Iterator[None]:
+    """An OSError while `doing` something with `path` becomes an IntakeError naming both and what to do.
+
+    The landing zone and the data folder are the operator's, not the sender's: a file that cannot be
+    read is never rejected (the sender did nothing wrong, and a rejection would be recorded for good).
+    """
+    try:
+        yield
+    except OSError as exc:
+        where = Path(exc.filename) if exc.filename else path
+        raise IntakeError(
+            f"could not {doing} {where}: {exc.strerror or exc}. {_advice(exc, where.parent)} {_NOTHING_LOADED}"
+        ) from exc
 
 
 @dataclass
@@ -101,7 +136,7 @@ def discover(paths: Iterable[Path]) -> list[Path]:
         if path.is_dir():
             found.extend(
                 p
-                for p in sorted(path.rglob("*"))
+                for p in sorted(_walk(path))
                 if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
         elif path.is_file():
@@ -109,6 +144,19 @@ def discover(paths: Iterable[Path]) -> list[Path]:
         else:
             raise IntakeError(f"{path} does not exist: give files or folders of submissions")
     return found
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    """Every path under `folder`; an unreadable sub-folder is an error, not silently left out."""
+
+    def fail(exc: OSError) -> None:
+        raise exc
+
+    with _file_errors("list the folder", folder):
+        for root, dirs, names in os.walk(folder, onerror=fail):
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            for name in (*dirs, *names):
+                yield Path(root) / name
 
 
 def _sha256(path: Path) -> str:
@@ -147,14 +195,42 @@ def ingest(
     """Ingest files and folders as one batch; see the module docstring for the guarantees."""
     import time
 
-    from welfare.schema import ensure_schema
+    import psycopg
+
     from welfare.warehouse import connect
 
     settings = settings or get_settings()
-    timings: dict[str, float] = {}
     started = time.monotonic()
     key = load_key()
     candidates = discover(paths)
+    try:
+        return _ingest(candidates, received_at, run_id, url, settings, calendar, progress, key, started, connect)
+    except psycopg.OperationalError as exc:
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise IntakeError(
+            f"the warehouse connection was lost during intake ({detail}). A batch is committed in one "
+            "transaction, all of it or nothing; run the same command again: files already loaded are "
+            "recognised and skipped, the others are loaded once."
+        ) from exc
+
+
+def _ingest(
+    candidates: list[Path],
+    received_at: datetime | None,
+    run_id: str,
+    url: str | None,
+    settings: Settings,
+    calendar: Calendar,
+    progress: Progress | None,
+    key: bytes,
+    started: float,
+    connect: Callable[..., Any],
+) -> IngestSummary:
+    import time
+
+    from welfare.schema import ensure_schema
+
+    timings: dict[str, float] = {}
     with connect(url) as conn:
         ensure_schema(conn)
         registry = load_current_registry(conn)
@@ -162,11 +238,14 @@ def ingest(
             raise IntakeError("the registry is empty: load it first with `welfare registry load FILE.csv`")
         files = _register(conn, candidates, received_at)
         timings["register"] = time.monotonic() - started
+        if not files:  # everything was loaded before: a re-run records nothing, not even an empty batch
+            return IngestSummary(None, [], {}, timings | {"total": time.monotonic() - started})
 
         step = time.monotonic()
         todo = [f for f in files if f.state is None]
         for index, file in enumerate(todo, start=1):
-            _read(file)
+            with _file_errors("read", file.path):
+                _read(file)
             if progress and (index % 20 == 0 or index == len(todo)):
                 progress(index, len(todo), "reading files")
         _attach_bulk_support(files)
@@ -189,8 +268,10 @@ def ingest(
         timings["load"] = time.monotonic() - step
         from welfare.intake.feedback import write_upper_summaries
 
+        # Still inside the batch's transaction (committed when `connect` exits): a failure here loads nothing.
         for year in sorted(y for y in years if calendar.is_defined(y)):
-            write_upper_summaries(conn, year, settings.feedback_dir, registry, calendar)
+            with _file_errors("write the upper-level summaries in", settings.feedback_dir / str(year)):
+                write_upper_summaries(conn, year, settings.feedback_dir, registry, calendar)
     summary.seconds = timings | {"total": time.monotonic() - started}
     return summary
 
@@ -205,10 +286,11 @@ def _register(conn: psycopg.Connection, paths: list[Path], received_at: datetime
     files: list[_File] = []
     seen_in_batch: dict[str, _File] = {}
     for path in paths:
-        sha = _sha256(path)
+        with _file_errors("read", path):
+            sha = _sha256(path)
+            stat = path.stat()
         if (str(path.resolve()), sha) in known_paths:
             continue
-        stat = path.stat()
         when = received_at or datetime.fromtimestamp(stat.st_mtime, tz=TIMEZONE)
         file = _File(path, sha, stat.st_size, when, path.suffix.lower())
         if sha in first_by_sha:
@@ -408,10 +490,10 @@ def _load(
     # Keep every original first (content-addressed, so a retry writes the same path).
     stored: dict[Path, Path] = {}
     for file in files:
-        target = archive / file.data_sha[:2] / f"{file.data_sha[:16]}-{file.path.name}"
+        target = archive / file.data_sha[:2] / _archive_name(file.data_sha, file.path.name)
         if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(file.path, target)
+            with _file_errors(f"keep a copy of {file.path} in the archive at", target):
+                _keep(file.path, target)
         stored[file.path] = target
 
     with conn.transaction():
@@ -430,7 +512,8 @@ def _load(
             if outcome.state in ("rejected", "accepted_with_warnings") or any(
                 r.get("severity") == "warning" for r in outcome.reasons
             ):
-                outcome.feedback_path = write_feedback(stored[file.path], file.path.name, outcome)
+                with _file_errors("write the feedback file beside", stored[file.path]):
+                    outcome.feedback_path = write_feedback(stored[file.path], file.path.name, outcome)
                 conn.execute(
                     "update audit.files set feedback_path = %s where file_id = %s",
                     (str(outcome.feedback_path), outcome.file_id),
@@ -440,6 +523,33 @@ def _load(
             outcomes.append(outcome)
         conn.execute("update audit.batches set finished_at = now() where batch_id = %s", (batch_id,))
     return IngestSummary(batch_id, outcomes, dict(raw_counts), {})
+
+
+_NAME_BYTES = 150  # with the 17-character hash prefix and ".phan-hoi.txt", far below any file system's 255
+
+
+def _archive_name(sha: str, name: str) -> str:
+    """`<hash prefix>-<name>`: control and format characters replaced, the name shortened (by bytes,
+    keeping its extension) so that a hostile or merely long name cannot make the copy fail."""
+    clean = "".join(c if c.isprintable() and c not in "/\\" else "_" for c in name)
+    suffix = Path(clean).suffix if len(Path(clean).suffix.encode()) <= 16 else ""
+    stem = clean[: len(clean) - len(suffix)] if suffix else clean
+    room = _NAME_BYTES - len(suffix.encode())
+    if len(stem.encode()) > room:
+        stem = stem.encode()[:room].decode("utf-8", errors="ignore")
+    return f"{sha[:16]}-{stem}{suffix}"
+
+
+def _keep(source: Path, target: Path) -> None:
+    """Copy an original into the archive; a copy cut short (disk full) never takes the final name."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name[:40]}.{os.getpid()}.part")
+    try:
+        shutil.copy2(source, partial)
+        partial.replace(target)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
 
 
 def _recheck_under_lock(conn: psycopg.Connection, files: list[_File]) -> list[_File]:

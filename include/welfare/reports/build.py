@@ -16,11 +16,14 @@ builds from the same snapshot give identical bytes under two names.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -69,9 +72,32 @@ def _claim_version(folder: Path, base: str, snapshot: Snapshot, draft: bool) -> 
         return version, stem, manifest
 
 
-def _create(path: Path, data: bytes) -> str:
-    """Write a new file (never an existing one) and return its SHA-256."""
+def _write_failure(exc: OSError, path: Path) -> str:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        advice = f"the disk (or quota) holding {path.parent} is full: free space there"
+    elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        advice = f"the report user may not write in {path.parent}: fix its permissions or choose another --out"
+    else:
+        advice = f"check the file system holding {path.parent}"
+    return (
+        f"could not write {path}: {exc.strerror or exc}. To fix: {advice}, then build the reports again. "
+        "No file of this version was kept; the snapshot is recorded and will be reused."
+    )
+
+
+@contextmanager
+def _write_errors(folder: Path) -> Iterator[None]:
+    try:
+        yield
+    except OSError as exc:
+        raise ReportError(_write_failure(exc, Path(exc.filename) if exc.filename else folder)) from exc
+
+
+def _create(path: Path, data: bytes, created: list[Path]) -> str:
+    """Write a new file (never an existing one) and return its SHA-256; `created` gets it once it exists,
+    so that a write cut short (disk full) can be removed."""
     with path.open("xb") as handle:
+        created.append(path)
         handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())
@@ -97,15 +123,16 @@ def _write_report(report: Any, folder: Path, snapshot: Snapshot, font: Any) -> l
         ("csv", "-ChiTieu.csv", render_csv(report.extract_rows)),
         ("parquet", "-ChiTieu.parquet", render_parquet(report.extract_rows, metadata)),
     ]
-    folder.mkdir(parents=True, exist_ok=True)
-    version, stem, manifest = _claim_version(folder, _base(report.year, report.unit_code), snapshot, report.draft)
+    with _write_errors(folder):
+        folder.mkdir(parents=True, exist_ok=True)
+        version, stem, manifest = _claim_version(folder, _base(report.year, report.unit_code), snapshot, report.draft)
     created: list[Path] = []
     files: list[ReportFile] = []
+    path = manifest
     try:
         for kind, suffix, data in outputs:
             path = folder / f"{stem}{suffix}"
-            digest = _create(path, data)
-            created.append(path)
+            digest = _create(path, data, created)
             files.append(ReportFile(report.unit_code, kind, path, digest, version, snapshot.id, report.draft))
         record = {
             "title": report.title,
@@ -126,6 +153,7 @@ def _write_report(report: Any, folder: Path, snapshot: Snapshot, font: Any) -> l
             "files": [{"name": f.path.name, "kind": f.kind, "sha256": f.sha256} for f in files],
         }
         text = json.dumps(record, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+        path = manifest
         manifest.write_text(text, encoding="utf-8")  # our own claimed, still empty file
         files.append(
             ReportFile(
@@ -138,9 +166,11 @@ def _write_report(report: Any, folder: Path, snapshot: Snapshot, font: Any) -> l
                 report.draft,
             )
         )
-    except BaseException:
-        for path in [*created, manifest]:  # only files this build created
-            path.unlink(missing_ok=True)
+    except BaseException as exc:
+        for done in [*created, manifest]:  # only files this build created
+            done.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise ReportError(_write_failure(exc, path)) from exc
         raise
     log.info("report %s v%02d (%s): %s", report.unit_code, version, snapshot.label, folder / stem)
     return files

@@ -1,6 +1,7 @@
 """Snapshots: the mart rows a report shows, frozen, so a report can be built again byte for byte.
 
-`take_snapshot(conn, year)` reads, in one repeatable-read transaction, every mart row the
+`take_snapshot(conn, year)` reads, in one repeatable-read transaction and never while a dbt build
+(`welfare.build.run_dbt`) is replacing the marts, every mart row the
 year's reports need (indicators with their history, reporting, follow-ups, the welfare facts,
 the submissions the figures rest on) and records them in `audit.report_snapshots` with:
 
@@ -23,6 +24,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from welfare.build import BUILD_LOCK_KEY
 from welfare.config import TIMEZONE
 
 if TYPE_CHECKING:
@@ -257,15 +259,25 @@ def take_snapshot(conn: psycopg.Connection, year: int, *, taken_at: datetime | N
 
     ensure_snapshot_table(conn)
     when = (taken_at or datetime.now(TIMEZONE)).astimezone(TIMEZONE)
-    # Read every mart in one repeatable-read transaction (a consistent view even while dbt rebuilds),
+    # Read every mart in one repeatable-read transaction, never during a dbt build (build lock below),
     # then record in a second one that sees other sessions' snapshots once it holds the year's lock.
     # Inside a caller's open transaction both run as savepoints of it.
     idle = conn.info.transaction_status == pq.TransactionStatus.IDLE
-    with conn.transaction():
-        if idle:
-            conn.execute("set transaction isolation level repeatable read")
-        check_marts(conn)
-        payload = read_payload(conn, year)
+    # Wait for a running dbt build to finish (and keep the next one from starting while we read): the
+    # marts are replaced one table at a time, and one transaction alone would still see a mix of them.
+    conn.execute("select pg_advisory_lock_shared(%s)", (BUILD_LOCK_KEY,))
+    if idle and not conn.autocommit:
+        conn.commit()  # the session lock stays; the read below starts its own transaction
+    try:
+        with conn.transaction():
+            if idle:
+                conn.execute("set transaction isolation level repeatable read")
+            check_marts(conn)
+            payload = read_payload(conn, year)
+    finally:
+        conn.execute("select pg_advisory_unlock_shared(%s)", (BUILD_LOCK_KEY,))
+        if idle and not conn.autocommit:
+            conn.commit()
     text = canonical_json(payload)
     payload_sha = hashlib.sha256(text.encode()).hexdigest()
     count, digest = submissions_digest(payload["submissions"])

@@ -431,4 +431,5 @@ def test_two_intake_runs_at_once_register_and_load_every_file_once(
         assert conn.execute("select count(*), count(distinct landing_path) from audit.files").fetchone() == (30, 30)
         accepted = conn.execute("select count(*) from audit.submissions where state like 'accepted%'").fetchone()[0]
         assert conn.execute("select count(*) from raw.cdcs_reports").fetchone()[0] == accepted
-        assert conn.execute("select count(*) from audit.batches").fetchone()[0] == 2
+        # The second run may find everything registered by the first and then records no batch at all.
+        assert conn.execute("select count(*) from audit.batches").fetchone()[0] in (1, 2)

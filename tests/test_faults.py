@@ -74,7 +74,7 @@ def test_connection_killed_inside_the_load_transaction(
     before = file_hashes(landing)
 
     # 1. pg_terminate_backend from a second connection while the intake backend runs a COPY.
-    with kill_during_copy(url, after_rows=25) as seen, pytest.raises(IntakeError, match="connection was lost"):
+    with kill_during_copy(url, after_rows=25) as seen, pytest.raises(IntakeError, match="warehouse connection failed"):
         ingest([landing], url=url, settings=settings, run_id="killed-in-copy")
     assert seen["killed"] and str(seen["statement"]).lower().startswith("copy"), seen
     _assert_nothing_committed(url, landing, before)
@@ -89,7 +89,7 @@ def test_connection_killed_inside_the_load_transaction(
         return real_summaries(conn, *args, **kwargs)
 
     monkeypatch.setattr(feedback, "write_upper_summaries", killed_before_commit)
-    with pytest.raises(IntakeError, match="connection was lost"):
+    with pytest.raises(IntakeError, match="warehouse connection failed"):
         ingest([landing], url=url, settings=settings, run_id="killed-before-commit")
     monkeypatch.setattr(feedback, "write_upper_summaries", real_summaries)
     _assert_nothing_committed(url, landing, before)
@@ -108,7 +108,7 @@ def test_connection_killed_inside_the_load_transaction(
         raise psycopg.OperationalError("server closed the connection unexpectedly (injected after commit)")
 
     monkeypatch.setattr(psycopg.Connection, "commit", commit_then_die)
-    with pytest.raises(IntakeError, match="connection was lost"):
+    with pytest.raises(IntakeError, match="warehouse connection failed"):
         ingest([landing], url=url, settings=settings, run_id="killed-at-commit")
     monkeypatch.setattr(psycopg.Connection, "commit", real_commit)
     assert intake_fingerprint(url) == control["fingerprint"]

@@ -311,7 +311,7 @@ def test_a_failure_during_load_leaves_nothing_and_the_retry_loads_once(
         return real(*args, **kwargs)
 
     monkeypatch.setattr(pipeline, "_copy_raw", failing)
-    with pytest.raises(IntakeError, match="connection was lost") as caught:
+    with pytest.raises(IntakeError, match="warehouse connection failed") as caught:
         ingest(files, url=url, settings=settings, run_id="crash")
     assert isinstance(caught.value.__cause__, psycopg.OperationalError)
     with psycopg.connect(url) as conn:
@@ -376,15 +376,23 @@ def test_upper_level_summaries_list_every_grassroots_unit(loaded: dict) -> None:
 
 
 def test_year_over_year_warning_against_the_previous_accepted_year(
-        new_database, season_2025: tuple[Path, dict], pseudonym_key: str, tmp_path: Path) -> None:
+    new_database, season_2025: tuple[Path, dict], pseudonym_key: str, tmp_path: Path
+) -> None:
     from welfare.config import Settings
     from welfare.generator.province import generate_province
 
     out, manifest = season_2025
     jump = next(f for f in manifest["files"] if "tong_doan_vien.year_over_year" in f["conditional_rules"])
     previous = generate_province(tmp_path / "y2024", 2024, seed=7)
-    before = next(f for f in previous["files"] if f["unit_code"] == jump["unit_code"] and f["kind"] == "workbook"
-                  and f["expected_accepted"] and not f["expected_rules"] and not f.get("expected_duplicate_of"))
+    before = next(
+        f
+        for f in previous["files"]
+        if f["unit_code"] == jump["unit_code"]
+        and f["kind"] == "workbook"
+        and f["expected_accepted"]
+        and not f["expected_rules"]
+        and not f.get("expected_duplicate_of")
+    )
     url = new_database()
     settings = Settings(data_dir=tmp_path / "data", warehouse_url=url)
     with psycopg.connect(url) as conn:
@@ -399,7 +407,8 @@ def test_year_over_year_warning_against_the_previous_accepted_year(
 
 
 def test_two_intake_runs_at_once_register_and_load_every_file_once(
-        new_database, season_2025: tuple[Path, dict], pseudonym_key: str, tmp_path: Path) -> None:
+    new_database, season_2025: tuple[Path, dict], pseudonym_key: str, tmp_path: Path
+) -> None:
     import threading
 
     from welfare.config import Settings
@@ -433,3 +442,25 @@ def test_two_intake_runs_at_once_register_and_load_every_file_once(
         assert conn.execute("select count(*) from raw.cdcs_reports").fetchone()[0] == accepted
         # The second run may find everything registered by the first and then records no batch at all.
         assert conn.execute("select count(*) from audit.batches").fetchone()[0] in (1, 2)
+
+
+def test_pseudonyms_read_any_decimal_digits_as_ascii() -> None:
+    """`\\d{12}` admits fullwidth or other decimal digits; the same person gets the same pseudonym."""
+    from welfare.intake.pseudonym import pseudonym
+
+    key = b"k" * 32
+    assert pseudonym("０４２０９８１２３４５６", key) == pseudonym("042098123456", key)
+    assert pseudonym("042098123456", key) != pseudonym("042098123457", key)
+    assert len(pseudonym("042098123456", key)) == 64
+
+
+def test_outlier_scores_and_messages_take_numpy_numbers() -> None:
+    """A frame column without gaps holds numpy.int64: it is a number for the outlier rule and for messages."""
+    import numpy as np
+    from welfare.intake.validate import _is_number, _shown
+
+    assert _is_number(np.int64(5)) and _is_number(np.float64(2.5)) and _is_number(7)
+    assert not _is_number(np.float64("nan")) and not _is_number(True) and not _is_number("5") and not _is_number(None)
+    assert _shown("tong_doan_vien", np.int64(1234567)) == "1.234.567"
+    assert _shown("tong_doan_vien", np.float64(1500.0)) == "1.500"
+    assert _shown("ty_le", 2.5) == "2.5"

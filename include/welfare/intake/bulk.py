@@ -31,8 +31,10 @@ outcome column by column:
 
 Memory: support rows are streamed twice from disk — the CSV while validating, then a spool of
 load-ready, already pseudonymised rows while loading — so their share of the peak depends on
-`chunk_rows`, not on the file. What grows with the number of reports is held whole: their typed
-columns (130,000 rows ≈ 50 MB) and their findings (≈ 1.5 kB each with both messages).
+`chunk_rows` (≈ 300 MB at 250,000 rows), not on the file. What grows with the number of reports is
+held whole: their typed columns (130,000 rows ≈ 50 MB), their GX frames, and their findings
+(≈ 1.5 kB each with both messages; every national report of the generated data has one). The load
+renders JSON reasons and result rows `_LOAD_SLICE` at a time.
 
 Entry points: `register_bulk_files` → `prepare_bulk` (read + validate, no writes) →
 `BulkBatch.load` (inside the caller's transaction); `ingest_bulk_folder` chains them for a
@@ -47,7 +49,6 @@ import hmac
 import io
 import json
 import logging
-import shutil
 import tempfile
 import time
 from collections import defaultdict
@@ -95,7 +96,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-CHUNK_ROWS = 250_000  # support rows validated and spooled at a time (≈ 100 MB of working memory)
+CHUNK_ROWS = 250_000  # support rows validated and spooled at a time (≈ 300 MB of working memory)
+_LOAD_SLICE = 20_000  # reports (or findings) rendered and copied at a time: their JSON messages are large
 _ACCEPTED = ("accepted", "accepted_with_warnings")
 # Officials' names and phones: never validated, never in a GX frame (as validate.py).
 _PERSONAL_INFO = frozenset({"nguoi_lap", "dien_thoai", "chu_tich"})
@@ -1908,17 +1910,9 @@ def _archive(settings: Settings, file: BulkFile) -> Path:
     writes the same path; a copy cut short never takes the final name)."""
     from welfare.intake import pipeline
 
-    name_of = getattr(pipeline, "_archive_name", lambda sha, name: f"{sha[:16]}-{name}")
-    target = settings.data_dir / "archive" / file.sha256[:2] / name_of(file.sha256, file.path.name)
+    target = settings.data_dir / "archive" / file.sha256[:2] / pipeline._archive_name(file.sha256, file.path.name)
     if not target.exists():
-        keep = getattr(pipeline, "_keep", None)
-        if keep is not None:
-            keep(file.path, target)
-        else:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            partial = target.with_name(f".{target.name[:40]}.part")
-            shutil.copy2(file.path, partial)
-            partial.replace(target)
+        pipeline._keep(file.path, target)
     return target
 
 
@@ -2109,8 +2103,6 @@ def _insert_submissions(
 
     assert read.lines is not None and read.form is not None
     n, form, received = read.rows, read.form.value, read.file.received_at
-    keys = range(read.key_offset, read.key_offset + n)
-    span = slice(read.key_offset, read.key_offset + n)
     states = batch.states[read.key_offset : read.key_offset + n]
     years = _int32_or_zero(read.values["nam_bao_cao"]) if "nam_bao_cao" in read.values else np.zeros(n, np.int64)
     on_time: list[bool | None] = [None] * n
@@ -2124,31 +2116,38 @@ def _insert_submissions(
             for r in rows:
                 on_time[r] = timely
     timer = _Timer(batch.seconds, "load.")
-    with timer("submissions_reasons"):
-        empty = "[]"
-        reasons = [
-            json.dumps(findings_summary(batch.findings[k]), ensure_ascii=False) if k in batch.findings else empty
-            for k in keys
-        ]
-        units = read.values.get("ma_don_vi")
-        table = pa.table(
-            {
-                "file_id": pa.array(np.full(n, file_id, dtype=np.int64)),
-                "form": pa.array([form] * n, type=pa.string()),
-                "unit_code": units if units is not None else pa.nulls(n, pa.string()),
-                "reporting_year": pa.array(np.where(years != 0, years, 0), mask=years == 0),
-                "version": pa.array(versions.version[span], mask=versions.version[span] == 0),
-                "state": pa.array(list(states), type=pa.string()),
-                "is_superseded": pa.array(versions.superseded[span]),
-                "is_on_time": pa.array(on_time, type=pa.bool_()),
-                "is_after_lock": pa.array(after_lock),
-                "received_at": pa.array([received.isoformat()] * n, type=pa.string()),
-                "reasons": pa.array(reasons, type=pa.string()),
-                "source_row": pa.array(read.lines),
-            }
-        )
-    with timer("submissions_copy"):
-        _copy_arrow(conn, "audit.submissions", table)
+    units = read.values.get("ma_don_vi")
+    received_text = received.isoformat()
+    # In slices: 130,000 reasons as JSON, then as Arrow, then as CSV would otherwise all be alive at once.
+    for start in range(0, n, _LOAD_SLICE):
+        stop = min(n, start + _LOAD_SLICE)
+        span = slice(read.key_offset + start, read.key_offset + stop)
+        size = stop - start
+        with timer("submissions_reasons"):
+            reasons = [
+                json.dumps(findings_summary(batch.findings[k]), ensure_ascii=False) if k in batch.findings else "[]"
+                for k in range(span.start, span.stop)
+            ]
+            table = pa.table(
+                {
+                    "file_id": pa.array(np.full(size, file_id, dtype=np.int64)),
+                    "form": pa.array([form] * size, type=pa.string()),
+                    "unit_code": units.slice(start, size) if units is not None else pa.nulls(size, pa.string()),
+                    "reporting_year": pa.array(years[start:stop], mask=years[start:stop] == 0),
+                    "version": pa.array(versions.version[span], mask=versions.version[span] == 0),
+                    "state": pa.array(list(states[start:stop]), type=pa.string()),
+                    "is_superseded": pa.array(versions.superseded[span]),
+                    "is_on_time": pa.array(on_time[start:stop], type=pa.bool_()),
+                    "is_after_lock": pa.array(after_lock[start:stop]),
+                    "received_at": pa.array([received_text] * size, type=pa.string()),
+                    "reasons": pa.array(reasons, type=pa.string()),
+                    "source_row": pa.array(read.lines[start:stop]),
+                }
+            )
+            del reasons
+        with timer("submissions_copy"):
+            _copy_arrow(conn, "audit.submissions", table)
+        del table
     back = _copy_out(conn, f"select submission_id, source_row from audit.submissions where file_id = {int(file_id)}")
     ids = back.column(0).to_numpy()
     lines = back.column(1).to_numpy()
@@ -2285,7 +2284,17 @@ def _insert_results(
 ) -> None:
     import pyarrow as pa
 
+    types = {"batch_id": pa.int64(), "file_id": pa.int64(), "submission_id": pa.int64(), "row_number": pa.int64()}
+
+    def flush(columns: dict[str, list[Any]]) -> None:
+        if columns:
+            table = pa.table(
+                {name: pa.array(values, type=types.get(name, pa.string())) for name, values in columns.items()}
+            )
+            _copy_arrow(conn, "audit.validation_results", table)
+
     columns: dict[str, list[Any]] = defaultdict(list)
+    rows = 0
     for key, findings in batch.findings.items():
         if submission_ids[key] < 0:
             continue
@@ -2303,11 +2312,11 @@ def _insert_results(
             columns["message_vi"].append(f.message_vi)
             columns["message_en"].append(f.message_en)
             columns["expectation"].append(f.expectation)
-    if not columns:
-        return
-    types = {"batch_id": pa.int64(), "file_id": pa.int64(), "submission_id": pa.int64(), "row_number": pa.int64()}
-    table = pa.table({name: pa.array(values, type=types.get(name, pa.string())) for name, values in columns.items()})
-    _copy_arrow(conn, "audit.validation_results", table)
+        rows += len(findings)
+        if rows >= _LOAD_SLICE:
+            flush(columns)
+            columns, rows = defaultdict(list), 0
+    flush(columns)
 
 
 def _copy_reports(

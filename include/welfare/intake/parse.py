@@ -255,8 +255,13 @@ def _label_index(fields: Iterable[Field]) -> dict[str, str]:
     return index
 
 
+# No label, total or signature line is longer; folding a longer cell (a hostile 1,000,000-character
+# one takes seconds, for every lookup) cannot match anyway.
+_LONGEST_LABEL = 300
+
+
 def _cell_label(value: object, index: dict[str, str]) -> str | None:
-    if not isinstance(value, str) or not value.strip():
+    if not isinstance(value, str) or not value.strip() or len(value) > _LONGEST_LABEL:
         return None
     for key in _label_keys(value):
         if key in index:
@@ -577,7 +582,7 @@ def _value_column_by_header(grid: Grid, found: list[_KeyRow], keys: set[int]) ->
     first = min((k.row for k in found), default=len(grid))
     for r in range(first - 1, -1, -1):
         for c, value in enumerate(grid[r]):
-            if c in keys or not isinstance(value, str):
+            if c in keys or not isinstance(value, str) or len(value) > _LONGEST_LABEL:
                 continue
             folded = fold(value)
             if any(folded == h or folded.startswith(h + " ") for h in _VALUE_HEADERS):
@@ -846,14 +851,16 @@ def _read_support(grid: Grid, sheet: str, problems: list[Problem]) -> tuple[list
 def _is_total_row(present: dict[str, Any]) -> bool:
     for code in ("ho_ten", "stt"):
         value = present.get(code)
-        if isinstance(value, str) and fold(value).rstrip(" :") in _TOTAL_ROW:
+        if isinstance(value, str) and len(value) <= _LONGEST_LABEL and fold(value).rstrip(" :") in _TOTAL_ROW:
             return True
     return False
 
 
 def _is_signature_row(row: Sequence[Any]) -> bool:
     cells = [v for v in row if not is_blank(v)]
-    return bool(cells) and all(isinstance(v, str) and _SIGNATURE.fullmatch(fold(v)) for v in cells)
+    return bool(cells) and all(
+        isinstance(v, str) and len(v) <= _LONGEST_LABEL and _SIGNATURE.fullmatch(fold(v)) for v in cells
+    )
 
 
 # --- workbooks -------------------------------------------------------------------------------

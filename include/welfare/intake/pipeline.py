@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import shutil
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -208,7 +209,7 @@ def ingest(
     except psycopg.OperationalError as exc:
         detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise IntakeError(
-            f"the warehouse connection was lost during intake ({detail}). A batch is committed in one "
+            f"the warehouse connection failed during intake ({detail}). A batch is committed in one "
             "transaction, all of it or nothing; run the same command again: files already loaded are "
             "recognised and skipped, the others are loaded once."
         ) from exc
@@ -543,7 +544,9 @@ def _archive_name(sha: str, name: str) -> str:
 def _keep(source: Path, target: Path) -> None:
     """Copy an original into the archive; a copy cut short (disk full) never takes the final name."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name[:40]}.{os.getpid()}.part")
+    # A name of this writer's own (process and thread): two runs keeping the same file at once
+    # each copy, and the second rename replaces the first's identical bytes (content-addressed).
+    partial = target.with_name(f".{target.name[:40]}.{os.getpid()}.{threading.get_ident()}.part")
     try:
         shutil.copy2(source, partial)
         partial.replace(target)

@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import os
 import secrets
+import unicodedata
 from pathlib import Path
 
 ENV_KEY = "WELFARE_PSEUDONYM_KEY"
@@ -61,7 +62,9 @@ def ensure_demo_key(data_dir: Path) -> None:
 
 
 def pseudonym(citizen_id: str, key: bytes) -> str:
-    return hmac.new(key, citizen_id.encode("ascii"), hashlib.sha256).hexdigest()
+    """HMAC-SHA256 of the ID, its digits taken as ASCII (a fullwidth '０４２…' is the same person as '042…')."""
+    digits = "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in citizen_id)
+    return hmac.new(key, digits.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def mask(citizen_id: str) -> str:

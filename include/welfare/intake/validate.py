@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import math
+import numbers
 import re
 import statistics
 from collections import defaultdict
@@ -129,9 +130,9 @@ def _shown(code: str | None, value: object) -> str:
         return "(họ tên)"
     if isinstance(value, date):
         return value.strftime("%d/%m/%Y")
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, int):
+    if isinstance(value, numbers.Real) and not isinstance(value, bool) and float(value).is_integer():
+        value = int(value)  # also NumPy's integers and floats, as a frame holds them
+    if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}".replace(",", ".")
     return str(value)[:80]
 
@@ -325,7 +326,7 @@ def _add_outlier_scores(frame: pd.DataFrame, reports: Sequence[ReportInput], ctx
             batch_units = {reports[i].unit_code for i in members}
             values = [frame.at[i, code] for i in members]
             others = [f.get(code) for u, f in peers[group].items() if u not in batch_units]
-            pool = [math.log1p(max(float(v), 0)) for v in [*values, *others] if isinstance(v, int | float) and v == v]
+            pool = [math.log1p(max(float(v), 0)) for v in [*values, *others] if _is_number(v)]
             if len(pool) < OUTLIER_MIN_GROUP:
                 continue
             median = statistics.median(pool)
@@ -333,9 +334,14 @@ def _add_outlier_scores(frame: pd.DataFrame, reports: Sequence[ReportInput], ctx
             if mad == 0:
                 continue
             for i, v in zip(members, values, strict=True):
-                if isinstance(v, int | float) and v == v:
+                if _is_number(v):
                     scores[i] = 0.6745 * (math.log1p(max(float(v), 0)) - median) / mad
         frame[f"_mz_{code}"] = scores
+
+
+def _is_number(value: object) -> bool:
+    """A real number that is not NaN: Python's and NumPy's (a frame column without gaps holds numpy.int64)."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and value == value
 
 
 def _group(unit: str | None, year: int | None, ctx: Context) -> tuple[str | None, str | None, int | None]:

@@ -4,7 +4,9 @@
 Every 15 minutes from 1 October to 30 November (the reporting season), once a day at 06:00
 outside it (`WELFARE_SEASON_START`, `WELFARE_SEASON_END`, `WELFARE_SEASON_EVERY_MINUTES`).
 
-1. **discover** — files in `<data>/landing/<year>/` not yet registered in `audit.files` and received
+1. **discover** — with `WELFARE_LANDING_URL` set (object storage, e.g. `s3://bucket/landing`), first
+   mirrors what is new there into `<data>/landing/` (`welfare.landing_store`); then files in
+   `<data>/landing/<year>/` not yet registered in `audit.files` and received
    (modified) up to the run's logical date, cut into batches of at most 200 files
    (`WELFARE_INTAKE_BATCH_FILES`); a sub-folder (a bulk CSV export) stays in one batch.
 2. **ingest_batch** — one mapped task per batch: register, check, parse, validate (Great
@@ -57,12 +59,14 @@ def intake() -> None:
     def discover() -> list[list[str]]:
         """New files up to the run's logical date, as batches of paths."""
         from welfare.config import get_settings
+        from welfare.landing_store import sync_configured
         from welfare.orchestration.landing import discover_new, plan_batches
         from welfare.orchestration.runtime import run_moment
         from welfare.warehouse import connect
 
         cutoff = run_moment(get_current_context())
         landing = get_settings().landing_dir
+        sync_configured(landing)  # WELFARE_LANDING_URL (object storage) → the local mirror; no-op otherwise
         with connect() as conn:
             found = discover_new(conn, landing, received_until=cutoff)
         batches = plan_batches(found.new, landing, SETTINGS.batch_files)

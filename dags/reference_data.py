@@ -42,10 +42,13 @@ def reference_data() -> None:
     def load_registry() -> dict[str, Any]:
         """Check and load the newest registry file (a no-op when it is the current registry)."""
         from welfare.config import get_settings
+        from welfare.landing_store import sync_configured
         from welfare.orchestration.reference import load_newest_registry
         from welfare.orchestration.runtime import run_moment
 
-        return load_newest_registry(get_settings().landing_dir, received_until=run_moment(get_current_context()))
+        landing = get_settings().landing_dir
+        sync_configured(landing)  # WELFARE_LANDING_URL (object storage) → the local mirror; no-op otherwise
+        return load_newest_registry(landing, received_until=run_moment(get_current_context()))
 
     @task(outlets=[REGISTRY_UNITS])
     def announce(result: dict[str, Any]) -> dict[str, Any]:

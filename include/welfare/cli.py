@@ -9,6 +9,7 @@ import contextlib
 import logging
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -53,6 +54,11 @@ access_app = typer.Typer(help="Who may read what in the warehouse.", no_args_is_
 app.add_typer(warehouse_app, name="warehouse")
 app.add_typer(access_app, name="access")
 app.add_typer(registry_app, name="registry")
+landing_app = typer.Typer(
+    help="The landing zone: where senders' files arrive (a folder, or object storage via WELFARE_LANDING_URL).",
+    no_args_is_help=True,
+)
+app.add_typer(landing_app, name="landing")
 
 
 class Scale(StrEnum):
@@ -236,6 +242,40 @@ def registry_load(
         console.print(f"{file.name} is already the current registry (load {result.load_id}); nothing changed.")
     else:
         console.print(f"Loaded {file.name}: {result.rows} rows for {result.units} units as load {result.load_id}.")
+
+
+# --- landing -----------------------------------------------------------------------------------
+@landing_app.command("sync")
+def landing_sync(
+    url: Annotated[
+        str | None,
+        typer.Argument(help="Object-store URL (s3://bucket/landing, gs://…, file://…); default: WELFARE_LANDING_URL."),
+    ] = None,
+) -> None:
+    """Mirror the object-store landing zone into <data>/landing/ (what every intake run does first).
+
+    Fetches only what is new or changed; each file keeps the object's time as its received time.
+    Credentials come from the filesystem's own variables (AWS_* for s3fs) and
+    WELFARE_LANDING_STORAGE_OPTIONS (JSON, e.g. {"endpoint_url": "http://minio:9000"}).
+    Then: `welfare ingest <data>/landing`.
+    """
+    from welfare.landing_store import LandingStoreError, configured_url, mirror
+
+    source = url or configured_url()
+    if not source:
+        fail("no object store to sync: give a URL or set WELFARE_LANDING_URL (e.g. s3://ldld-hatinh/landing).")
+        return
+    target = get_settings().landing_dir
+    try:
+        with console.status(f"mirroring {source} → {target}…"):
+            result = mirror(source, target)
+    except LandingStoreError as exc:
+        fail(str(exc))
+        return
+    console.print(
+        f"{source} → {target}: [green]{len(result.fetched)} fetched[/] ({result.bytes:,} bytes), "
+        f"{result.unchanged} unchanged" + (f", [red]{len(result.too_large)} too large[/]" if result.too_large else "")
+    )
 
 
 # --- generate -----------------------------------------------------------------------------------
@@ -663,9 +703,9 @@ def airflow_cmd(
         fail(str(exc))
         return
     passwords = airflow.passwords()
-    login = Table(title="Airflow (local)")
-    login.add_column("")
-    login.add_column("")
+    login = Table(title="Airflow (local)", show_header=False)
+    login.add_column("what")
+    login.add_column("value", overflow="fold")
     login.add_row("UI", airflow.base_url)
     for user, role in airflow.users.items():
         login.add_row(f"user {user} ({role})", passwords[user])
@@ -678,6 +718,8 @@ def airflow_cmd(
         console.print(login)
         return
     processes = airflow.start()
+    # `kill` (SIGTERM) stops the children too, like Ctrl-C.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with console.status(f"starting {', '.join(COMPONENTS)}…"):
         up = airflow.wait_until_up()
     console.print(login)
@@ -689,7 +731,7 @@ def airflow_cmd(
             time.sleep(2)
         dead = [name for name, p in processes.items() if p.poll() is not None]
         err.print(f"[red]{', '.join(dead)} stopped; see {airflow.home / 'logs'}[/]")
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, SystemExit):
         console.print("Stopping Airflow…")
     finally:
         for process in processes.values():

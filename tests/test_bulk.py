@@ -96,6 +96,21 @@ def _copy_folder(national: tuple[Path, dict], target: Path) -> Path:
     return target
 
 
+def _subset(national: tuple[Path, dict], target: Path, reports: int = 300) -> tuple[Path, dict[str, int]]:
+    """The first `reports` grassroots reports of the national year, with their support rows, and the
+    upper-level file: a bulk folder small enough to ingest several times in a test."""
+    out, _ = national
+    source = out / "submissions" / f"national-{YEAR}"
+    target.mkdir(parents=True)
+    cdcs = _rows(source / "cdcs_reports.csv")[: reports + 1]
+    units = {r[0] for r in cdcs[1:]}
+    support = [r for n, r in enumerate(_rows(source / "support_cases.csv")) if n == 0 or r[0] in units]
+    _write(target / "cdcs_reports.csv", cdcs)
+    _write(target / "support_cases.csv", support)
+    shutil.copyfile(source / "captren_reports.csv", target / "captren_reports.csv")
+    return target, {"grassroots_reports": reports, "support_rows": len(support) - 1}
+
+
 def _counts(url: str) -> dict[str, int]:
     with psycopg.connect(url) as conn:
         return {t: conn.execute(f"select count(*) from {t}").fetchone()[0] for t in TABLES}
@@ -278,25 +293,6 @@ def _province_year(
     return cdcs, captren, support
 
 
-def _outlier_scores_for_numpy_ints(monkeypatch: pytest.MonkeyPatch) -> None:
-    """validate._add_outlier_scores reads figures with `frame.at`, which gives numpy ints when the batch has
-    no empty cell in that column, and `isinstance(v, int | float)` refuses those: no score is computed at all.
-    The workbook path gets the figures as Python ints here, so it applies FORMS.md's outlier rule as written."""
-    from welfare.intake import validate
-
-    real = validate._add_outlier_scores
-
-    def with_python_ints(frame, reports, ctx):  # type: ignore[no-untyped-def]
-        import pandas as pd
-
-        for code in validate.OUTLIER_FIELDS:
-            values = [None if pd.isna(v) else int(v) for v in frame[code]]
-            frame[code] = pd.Series(values, index=frame.index, dtype=object)
-        real(frame, reports, ctx)
-
-    monkeypatch.setattr(validate, "_add_outlier_scores", with_python_ints)
-
-
 def test_same_outcome_as_the_workbook_path(
     new_database, pseudonym_key: str, validator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -308,8 +304,6 @@ def test_same_outcome_as_the_workbook_path(
     from welfare.registry import read_registry
 
     from tests.conftest import SHIPPED_REGISTRY
-
-    _outlier_scores_for_numpy_ints(monkeypatch)
 
     registry = read_registry(SHIPPED_REGISTRY)
     end = datetime(YEAR, 10, 31).date()
@@ -471,8 +465,8 @@ def test_a_failure_during_load_leaves_nothing_and_the_retry_loads_once(
 ) -> None:
     from welfare.intake import bulk
 
-    out, manifest = national
-    folder = _copy_folder(national, tmp_path / "bulk")
+    out, _ = national
+    folder, expected = _subset(national, tmp_path / "bulk")
     url = _database(new_database, out)
     real = bulk._copy_arrow
     calls = {"n": 0}
@@ -491,8 +485,8 @@ def test_a_failure_during_load_leaves_nothing_and_the_retry_loads_once(
     monkeypatch.setattr(bulk, "_copy_arrow", real)
     summary = _ingest(url, folder, tmp_path / "data", validator)
     counts = _counts(url)
-    assert counts["audit.files"] == 3 and counts["raw.cdcs_reports"] == manifest["counts"]["grassroots_reports"]
-    assert counts["raw.support_cases"] == manifest["counts"]["support_rows"] == summary.raw_rows["support_cases"]
+    assert counts["audit.files"] == 3 and counts["raw.cdcs_reports"] == expected["grassroots_reports"]
+    assert counts["raw.support_cases"] == expected["support_rows"] == summary.raw_rows["support_cases"]
     rerun = _ingest(url, folder, tmp_path / "data", validator)
     assert rerun.files == [] and _counts(url) == counts
 
@@ -501,7 +495,7 @@ def test_a_resubmission_is_a_new_version_and_supersedes_the_first(
     national, new_database, pseudonym_key: str, validator, tmp_path: Path
 ) -> None:
     out, _ = national
-    folder = _copy_folder(national, tmp_path / "first")
+    folder, _ = _subset(national, tmp_path / "first")
     url = _database(new_database, out)
     _ingest(url, folder, tmp_path / "data", validator, fast_foreign_keys=False)
     again = tmp_path / "second"
@@ -531,8 +525,8 @@ def test_a_callers_batch_and_transaction_decide(
     from welfare.intake.bulk import ingest_bulk_folder
     from welfare.registry import load_current_registry
 
-    out, manifest = national
-    folder = _copy_folder(national, tmp_path / "bulk")
+    out, _ = national
+    folder, expected = _subset(national, tmp_path / "bulk")
     url = _database(new_database, out)
     settings = Settings(data_dir=tmp_path / "data", warehouse_url=url)
     key = bytes.fromhex(pseudonym_key)
@@ -557,5 +551,5 @@ def test_a_callers_batch_and_transaction_decide(
         counts = _counts(url)
         if not commit:
             assert set(counts.values()) == {0}
-    assert counts["raw.support_cases"] == manifest["counts"]["support_rows"]
+    assert counts["raw.support_cases"] == expected["support_rows"]
     assert counts["audit.files"] == 3

@@ -234,11 +234,114 @@ def test_every_query_of_the_analyst_guide_runs_as_the_analyst(warehouse: dict) -
 def test_docs_site_is_written(warehouse: dict, tmp_path: Path) -> None:
     import json
 
-    result = run_dbt(["docs", "generate", "--quiet"], url=warehouse["url"], target_path=tmp_path / "site",
-                     log_path=warehouse["root"] / "logs")
+    result = run_dbt(
+        ["docs", "generate", "--quiet"],
+        url=warehouse["url"],
+        target_path=tmp_path / "site",
+        log_path=warehouse["root"] / "logs",
+    )
     assert result.success
     assert (tmp_path / "site" / "index.html").exists()
     catalog = json.loads((tmp_path / "site" / "catalog.json").read_text())
     assert "model.welfare.indicator_values" in catalog["nodes"]
     manifest = json.loads((tmp_path / "site" / "manifest.json").read_text())
     assert any(key.startswith("exposure.welfare.") for key in manifest["exposures"])
+
+
+def test_readers_cannot_escape_through_views_functions_roles_or_statistics(warehouse: dict) -> None:
+    """A reader tries every way around row-level security we know of; the analyst and readers see no
+    statistics of what they may not read; the only security-definer function is access.can_see, safe."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    from welfare.access import create_reader
+
+    url = warehouse["url"]
+    with psycopg.connect(url) as conn:
+        create_reader(conn, "CUM_TAY", "reader_escape", password="escape-pw")
+        create_reader(conn, "CUM_TT", "reader_other", password="other-pw")
+    with psycopg.connect(url, autocommit=True) as conn:
+        for (table,) in conn.execute(  # statistics, so that pg_stats has something to leak
+            "select format('%I.%I', schemaname, tablename) from pg_tables "
+            "where schemaname in ('marts', 'raw', 'restricted', 'audit')"
+        ).fetchall():
+            conn.execute(f"analyze {table}")
+        allowed = {
+            r[0]
+            for r in conn.execute(
+                "select ma_don_vi from registry.units where ma_cap_tren = 'CUM_TAY' or ma_don_vi = 'CUM_TAY'"
+            )
+        }
+        rls_tables = [
+            r[0]
+            for r in conn.execute(
+                "select relname from pg_class where relnamespace = 'marts'::regnamespace "
+                "and relkind = 'r' and relrowsecurity and relforcerowsecurity"
+            )
+        ]
+        assert len(rls_tables) >= 8
+        # Security-definer functions outside the system schemas: exactly one, reviewed here.
+        definers = conn.execute(
+            """select n.nspname || '.' || p.proname, p.proconfig, pg_get_userbyid(p.proowner),
+                      exists (select 1 from aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) as a
+                              where a.grantee = 0 and a.privilege_type = 'EXECUTE')
+               from pg_proc as p join pg_namespace as n on n.oid = p.pronamespace
+               where p.prosecdef and n.nspname not in ('pg_catalog', 'information_schema')"""
+        ).fetchall()
+    assert [d[0] for d in definers] == ["access.can_see"], definers
+    _, config, _, public_execute = definers[0]
+    assert config == ["search_path=pg_catalog, pg_temp"], config  # no object of the caller's can be substituted
+    assert not public_execute, "access.can_see must not be executable by PUBLIC"
+
+    parts = urlsplit(url)
+    reader_url = urlunsplit(parts._replace(netloc=f"reader_escape:escape-pw@{parts.hostname}:{parts.port}"))
+    denied = (psycopg.errors.InsufficientPrivilege, psycopg.errors.UndefinedTable, psycopg.errors.UndefinedFunction)
+    with psycopg.connect(reader_url, autocommit=True) as conn:
+        # 1. A temporary view over the marts runs with the reader's rights: still confined.
+        conn.execute("create temp view everything as select unit_code from marts.indicator_values")
+        assert {r[0] for r in conn.execute("select distinct unit_code from everything")} <= allowed
+        with pytest.raises(denied):
+            conn.execute("create view public.everything as select * from marts.indicator_values")
+        # 2. A leaky function in the WHERE clause sees only rows the policy already let through.
+        conn.execute(
+            "create function pg_temp.peek(t text) returns boolean language plpgsql as "
+            "$$ begin raise notice 'seen:%', t; return true; end $$"
+        )
+        seen: list[str] = []
+        conn.add_notice_handler(lambda notice: seen.append(notice.message_primary or ""))
+        conn.execute("select count(*) from marts.indicator_values where pg_temp.peek(unit_code)").fetchone()
+        conn.execute("select count(*) from marts.missing_reports where pg_temp.peek(unit_code)").fetchone()
+        units = {m.removeprefix("seen:") for m in seen if m.startswith("seen:")}
+        assert units and units <= allowed, sorted(units - allowed)[:5]
+        # 3. access.can_see answers only about oneself.
+        for who in ("reader_other", "postgres", "welfare_analyst"):
+            assert conn.execute("select access.can_see('CUM_TT', 2026, %s)", (who,)).fetchone()[0] is False
+        # 4. No other role can be taken on.
+        for statement in (
+            "set role reader_other",
+            "set role postgres",
+            "set role welfare_analyst",
+            "set session authorization reader_other",
+            "select access.apply_row_security()",  # owner only: it alters the marts
+            "select * from pg_statistic limit 1",
+            "select * from access.reader_scopes",
+        ):
+            with pytest.raises(denied):
+                conn.execute(statement)
+        # 5. pg_stats shows nothing of the tables under row-level security, nor of raw/restricted/audit.
+        stats = conn.execute(
+            "select schemaname, tablename, attname from pg_stats "
+            "where schemaname in ('marts', 'raw', 'restricted', 'audit', 'registry', 'intermediate', 'staging')"
+        ).fetchall()
+        leaking = [s for s in stats if s[0] != "marts" or s[1] in rls_tables]
+        assert not leaking, leaking[:5]
+    # The analyst: statistics only of what it may read (the marts), none of raw, restricted or pseudonyms.
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("set role welfare_analyst")
+        stats = conn.execute(
+            "select schemaname, tablename, attname from pg_stats where schemaname not in ('pg_catalog', "
+            "'information_schema')"
+        ).fetchall()
+        assert stats is not None
+        assert not [s for s in stats if s[0] != "marts" or s[2] in ("ho_ten", "so_dinh_danh", "nguoi_pseudonym")]
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("select * from pg_statistic limit 1")

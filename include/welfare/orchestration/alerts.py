@@ -16,9 +16,10 @@ log = logging.getLogger(__name__)
 
 async def report_run_late(context: dict[str, Any], **kwargs: Any) -> None:
     """Deadline missed: the run did not finish (sign-off pending or a task failing)."""
-    dag_run = context.get("dag_run")
+    dag_run = context.get("dag_run") or {}
+    run_id = dag_run.get("dag_run_id") if isinstance(dag_run, dict) else getattr(dag_run, "run_id", dag_run)
     message = (
-        f"annual_reports run {getattr(dag_run, 'run_id', dag_run)} has not finished "
+        f"annual_reports run {run_id} has not finished "
         f"{kwargs.get('grace_hours', '?')} hours after its scheduled time: the report is late. "
         "Check the run in Airflow; a pending sign-off waits under Required actions."
     )

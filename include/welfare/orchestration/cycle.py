@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import time
 from collections.abc import Callable, Iterable
@@ -83,8 +84,6 @@ def _relative_files(submissions_dir: Path) -> list[tuple[Path, Path]]:
 
 def _land_registry(registry_file: Path, landing: Path, at: datetime) -> Path:
     """Drop the registry into the landing zone, received at `at` (the start of the season)."""
-    import os
-
     target = landing / REGISTRY_FOLDER / registry_file.name
     if not target.exists() or target.read_bytes() != registry_file.read_bytes():
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -101,6 +100,8 @@ def prepare_airflow(*, port: int = 8080) -> Any:
 
     settings = get_settings()
     airflow = local_airflow(settings, home=settings.data_dir / CYCLE_HOME, port=port, database=CYCLE_DATABASE)
+    # dag.test() prints every task's log to the console; the cycle reports its own progress.
+    os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING")
     configure_process(airflow)
     stamp = airflow.home / ".migrated"
     wanted = f"{version('apache-airflow')} {airflow.metadata_url}"

@@ -129,6 +129,10 @@ class LocalAirflow:
             "AIRFLOW__API__SECRET_KEY": keys["api_secret_key"],
             "AIRFLOW__API_AUTH__JWT_SECRET": keys["jwt_secret"],
             "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(self.home / "logs"),
+            # The first parse of the warehouse DAG runs `dbt ls` (20 s on an idle laptop, more on a
+            # busy one) before Cosmos caches it; the defaults (30 s / 50 s) would time it out.
+            "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "300",
+            "AIRFLOW__DAG_PROCESSOR__DAG_FILE_PROCESSOR_TIMEOUT": "360",
             "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
             # Cosmos' "reliable retry" rewrites the whole XCom backup into a Variable on every dbt
             # event (quadratic; it tripled the producer's time here). Without it the backup is
@@ -172,7 +176,7 @@ class LocalAirflow:
             processes[component] = subprocess.Popen(args, env=env, stdout=handle, stderr=subprocess.STDOUT)
         return processes
 
-    def wait_until_up(self, timeout: float = 120) -> bool:
+    def wait_until_up(self, timeout: float = 300) -> bool:
         import httpx
 
         deadline = time.monotonic() + timeout

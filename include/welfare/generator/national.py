@@ -128,7 +128,9 @@ def generate_national(
                 acc[f"CAPTREN.{c}"] += figures[c]  # type: ignore[operator]
 
     for code, cap, parent, loai_hinh in _units(grassroots):
-        registry_writer.writerow([code, f"Đơn vị {code}", cap, parent, loai_hinh, "", "", "2015-01-01", "", ""])
+        # The registry names a unit as its reports do (the intake checks ten_don_vi against it).
+        name = {"CDCS": f"Công đoàn cơ sở {code}", "CAP_TREN": f"Công đoàn cấp trên {code}"}.get(cap, f"Đơn vị {code}")
+        registry_writer.writerow([code, name, cap, parent, loai_hinh, "", "", "2015-01-01", "", ""])
         if cap == "CAP_TREN":
             flush_upper()
             pending_upper = (code, parent)

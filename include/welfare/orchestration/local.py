@@ -91,7 +91,10 @@ class LocalAirflow:
         path = self.home / "secrets.json"
         if path.exists():
             return json.loads(path.read_text())
-        values = {"jwt_secret": secrets.token_urlsafe(32), "api_secret_key": secrets.token_urlsafe(32)}
+        values = {
+            "jwt_secret": secrets.token_urlsafe(64),
+            "api_secret_key": secrets.token_urlsafe(32),
+        }  # JWT: ≥ 64 bytes for HS512
         self.home.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(values))
         path.chmod(0o600)

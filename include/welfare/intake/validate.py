@@ -131,7 +131,7 @@ def _shown(code: str | None, value: object) -> str:
     if isinstance(value, date):
         return value.strftime("%d/%m/%Y")
     if isinstance(value, numbers.Real) and not isinstance(value, bool) and float(value).is_integer():
-        value = int(value)  # also NumPy's integers and floats, as a frame holds them
+        value = int(float(value))  # also NumPy's integers and floats, as a frame holds them
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}".replace(",", ".")
     return str(value)[:80]

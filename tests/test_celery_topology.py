@@ -1,16 +1,9 @@
 """The production topology without containers: Airflow's CeleryExecutor over Redis and PostgreSQL.
 
-What `docker-compose.yml` runs in containers, started here as processes on one machine:
-
-- PostgreSQL on 127.0.0.1:5432 (trust, user postgres) holds Airflow's metadata database and the
-  warehouse, each a fresh database per run (dropped afterwards), as an external Postgres would;
-- Redis on 127.0.0.1:6379 is the Celery broker (database `REDIS_DB`, a queue of the run's own so
-  two runs on one broker never take each other's tasks); Celery results go to the metadata database;
-- what the compose file's init service does: `airflow db migrate`, then the Python of its script
-  (read from docker-compose.yml) for the users and the connections, then `airflow connections
-  import`; the pseudonym key reaches the tasks only through the `welfare_pseudonym` connection;
-- api-server, scheduler, dag-processor, triggerer and two `airflow celery worker` processes, all
-  configured through the environment only (no airflow.cfg), the DAGs folder being the checkout's.
+What `docker-compose.yml` runs in containers, started as processes on one machine by the harness in
+tests/topology.py (PostgreSQL 127.0.0.1:5432 for the metadata and the warehouse, Redis 127.0.0.1:6379
+as the broker, the compose file's own init script, api-server, scheduler, DAG processor, triggerer
+and two `airflow celery worker` processes, configured through the environment only).
 
 The test drops a small generated season (30 files: accepted grassroots and upper-level reports
 and rejected ones) and the registry into the landing zone, then triggers the annual cycle through

@@ -34,7 +34,10 @@ _RUNNER = textwrap.dedent(
     folder, data_dir, url, when = sys.argv[1:5]
     summary = ingest([Path(folder)], url=url, settings=Settings(Path(data_dir), url), run_id="hostile",
                      received_at=datetime.fromisoformat(when))
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss across exec, so a child forked from a large
+    # pytest process would report the parent's size as its own peak.
+    status = Path("/proc/self/status").read_text()
+    own = int(next(l.split()[1] for l in status.splitlines() if l.startswith("VmHWM:"))) / 1024
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(json.dumps({"batch_id": summary.batch_id, "peak_mb": own, "children_peak_mb": children,
                       "seconds": summary.seconds,

@@ -156,14 +156,7 @@ def _start(topology: Topology, root: Path, drops: int) -> Live:
     )
     land(baseline, topology.data_dir)
     topology.finish(migrate, "db-migrate")
-    connections = topology.run_init_script(secrets.token_hex(32))
-    topology.start()
-    try:
-        topology.finish(
-            topology.launch("connections", "connections", "import", "--overwrite", str(connections)), "connections"
-        )
-    finally:
-        connections.unlink()
+    topology.init_and_start(secrets.token_hex(32))
     api = Api(topology)
     api.wait_until_up()
     api.wait_for_dags({"reference_data", "intake", "warehouse"})

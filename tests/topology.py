@@ -343,6 +343,17 @@ class Topology:
         subprocess.run([sys.executable, "-c", script], env=env, check=True, timeout=60, capture_output=True)
         return self.home / "connections.json"
 
+    def init_and_start(self, pseudonym_key: str) -> None:
+        """The rest of the init service (users, connections file), the components, then the connections import."""
+        connections = self.run_init_script(pseudonym_key)
+        self.start()
+        try:
+            self.finish(
+                self.launch("connections", "connections", "import", "--overwrite", str(connections)), "connections"
+            )
+        finally:
+            connections.unlink()
+
     def commands(self) -> dict[str, list[str]]:
         airflow = str(Path(sys.executable).parent / "airflow")
         commands = {
@@ -570,14 +581,7 @@ def run_cycle(
         timings["generate and land the season"] = round(time.monotonic() - started, 1)
         topology.finish(migrate, "db-migrate")
         timings["init (db migrate)"] = round(time.monotonic() - started, 1)
-        connections = topology.run_init_script(pseudonym_key)
-        topology.start()
-        try:
-            topology.finish(
-                topology.launch("connections", "connections", "import", "--overwrite", str(connections)), "connections"
-            )
-        finally:
-            connections.unlink()
+        topology.init_and_start(pseudonym_key)
         api = Api(topology)
         step = time.monotonic()
         api.wait_until_up()

@@ -44,8 +44,6 @@ SCHEDULE = {
     "WELFARE_SEASON_START": "01-01",
     "WELFARE_SEASON_END": "12-31",
     "WELFARE_SEASON_EVERY_MINUTES": "1",
-    # A task that fails to report its end to the api-server is retried; not after the default 5 minutes.
-    "WELFARE_RETRY_DELAY_SECONDS": "10",
 }
 INDICATORS = (
     "select indicator_code, org_level, coalesce(unit_code, ''), numerator, denominator, value "

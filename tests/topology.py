@@ -293,6 +293,10 @@ class Topology:
             "WELFARE_DATA_DIR": str(self.data_dir),
             "WELFARE_PROJECT_DIR": str(ROOT),
             "WELFARE_PROGRESS": "0",
+            # Airflow 3.3 can mark a deferred task that resumed quickly as failed when the stale
+            # success of its defer-exit arrives late (apache/airflow#72716, #71580): the task's retry
+            # recovers it, after this delay instead of the default 5 minutes.
+            "WELFARE_RETRY_DELAY_SECONDS": "10",
         }
         if self.celery:
             env |= {

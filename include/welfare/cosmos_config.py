@@ -15,6 +15,7 @@ Importing this module imports Cosmos (lazily exported names), never dbt.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from datetime import timedelta
@@ -68,7 +69,7 @@ def _profile_mapping_class() -> type:
 def cosmos_configs() -> dict[str, Any]:
     """ProjectConfig, ProfileConfig, ExecutionConfig and RenderConfig (built once per process)."""
     from cosmos import ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
-    from cosmos.constants import DbtResourceType, ExecutionMode, InvocationMode, LoadMode, TestBehavior
+    from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
 
     mode = {"watcher": ExecutionMode.WATCHER, "local": ExecutionMode.LOCAL}.get(EXECUTION_MODE)
     if mode is None:
@@ -94,17 +95,21 @@ def cosmos_configs() -> dict[str, Any]:
             dbt_executable_path=dbt_executable(),
             test_behavior=TestBehavior.AFTER_EACH,
             emit_datasets=False,  # the DAG emits the mart Assets itself, with stable welfare:// URIs
-            # No task for these, on purpose (and no warning per node at every parse): dbt unit tests run
-            # inside the producer's `dbt build`, before the model they test; exposures are documentation.
-            # (Cosmos 1.15 has no UNIT_TEST member; calling the enum with the value adds it.)
-            node_converters={DbtResourceType("unit_test"): _no_task, DbtResourceType.EXPOSURE: _no_task},
         ),
     }
 
 
-def _no_task(**_: Any) -> None:
-    """A Cosmos node converter that renders no task."""
-    return None
+class _NoTaskOnPurpose(logging.Filter):
+    """Drops Cosmos' warning, repeated for every node at every parse, that dbt unit tests and
+    exposures get no task: on purpose — unit tests run inside the producer's `dbt build`, before
+    the model they test; exposures are documentation."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not ("Unavailable conversion function" in message and ("UNIT_TEST" in message or "EXPOSURE" in message))
+
+
+_NO_TASK_FILTER = _NoTaskOnPurpose()
 
 
 def operator_args(*, dag_test: bool = False) -> dict[str, Any]:
@@ -126,6 +131,9 @@ def dbt_task_group(group_id: str = "dbt", **kwargs: Any) -> Any:
 
     from welfare.orchestration.settings import in_dag_test
 
+    graph_log = logging.getLogger("cosmos.airflow.graph")
+    if _NO_TASK_FILTER not in graph_log.filters:
+        graph_log.addFilter(_NO_TASK_FILTER)
     return DbtTaskGroup(
         group_id=group_id, operator_args=operator_args(dag_test=in_dag_test()), **cosmos_configs(), **kwargs
     )

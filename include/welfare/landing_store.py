@@ -122,8 +122,10 @@ def mirror(
 
     root = _root(url, storage_options() if options is None else options)
     result = MirrorResult(url, target)
+    base = root.path.rstrip("/")
     try:
-        objects = sorted((p for p in root.rglob("*") if p.is_file()), key=str)
+        # One listing with each object's size and time (`find(detail=True)`): no request per object.
+        listing = root.fs.find(base, detail=True)
     except ImportError as exc:
         raise LandingStoreError(f"cannot open the landing zone {url}: {exc}. {_INSTALL_HINT}") from exc
     except OSError as exc:
@@ -131,12 +133,13 @@ def mirror(
             f"cannot list the landing zone {url}: {exc}. Check the URL and the credentials "
             f"(the filesystem's own variables, {ENV_OPTIONS})."
         ) from exc
-    for item in objects:
-        relative = item.relative_to(root).as_posix() if hasattr(item, "relative_to") else str(item)[len(str(root)) :]
-        parts = Path(relative).parts
-        if not parts or any(part.startswith(".") or part in ("..",) for part in parts):
+    for name, info in sorted(listing.items()):
+        if info.get("type", "file") != "file":
             continue
-        info = item.fs.info(item.path)
+        relative = name.rstrip("/")[len(base) :].lstrip("/")
+        parts = Path(relative).parts
+        if not parts or any(part.startswith(".") or part == ".." for part in parts):
+            continue
         size = int(info.get("size") or 0)
         when = _modified(info)
         local = target.joinpath(*parts)
@@ -150,11 +153,18 @@ def mirror(
         local.parent.mkdir(parents=True, exist_ok=True)
         partial = local.with_name(f".{local.name[:60]}.{os.getpid()}.part")
         try:
-            with item.open("rb") as source, partial.open("wb") as sink:
+            with root.fs.open(name, "rb") as source, partial.open("wb") as sink:
                 shutil.copyfileobj(source, sink, CHUNK)
             stamp = when if when is not None else time.time()  # first seen now
             os.utime(partial, (stamp, stamp))
             partial.replace(local)
+        except OSError as exc:
+            partial.unlink(missing_ok=True)
+            # The local mirror keeps what it had: nothing half-written takes the file's name.
+            raise LandingStoreError(
+                f"could not fetch {relative} from {url} into {local}: {exc}. Fetched before it: "
+                f"{len(result.fetched)}; run again, what is mirrored already is not fetched twice."
+            ) from exc
         except BaseException:
             partial.unlink(missing_ok=True)
             raise
